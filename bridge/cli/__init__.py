@@ -1,0 +1,56 @@
+"""``openllm-bridge``: parse, call the engine (or a client), render.
+
+Each command group is a module of this package with ``register(subparsers)``; the table below
+lists them. Commands are async functions of the parsed arguments returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bridge import logs
+from bridge.errors import BridgeError
+from bridge.redact import redact
+
+COMMAND_MODULES = ("bridge.cli.chat", "bridge.cli.providers")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-level", choices=logs.LEVELS, help="default: warning, or OPENLLM_LOG_LEVEL")
+    common.add_argument("--log-file", metavar="PATH", help="log to this file instead of stderr")
+    parser = argparse.ArgumentParser(
+        prog="openllm-bridge", description="One local bridge to every LLM provider.", parents=[common]
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import anyio
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        logs.configure(args.log_level, args.log_file)
+    except (ValueError, OSError) as exc:
+        print(f"openllm-bridge: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        code: int = anyio.run(args.handler, args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BridgeError as exc:
+        print(f"openllm-bridge: {redact(exc.message)}", file=sys.stderr)
+        return EXIT_USAGE if exc.code in _USAGE_CODES else EXIT_FAILED
+    return code
+
+
+_USAGE_CODES = {"unknown_provider", "unknown_model", "missing_key", "invalid_config"}

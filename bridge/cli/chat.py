@@ -1,0 +1,90 @@
+"""``openllm-bridge chat``: stream one reply to the terminal, or as StreamChunks with --json."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from typing import Any
+
+import anyio
+
+from bridge.cancel import CancellationToken
+from bridge.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from bridge.cli._common import make_engine, print_json
+from bridge.redact import redact
+from protocol import ChatMessage, ChatRequest, StreamChunk, StreamOptions
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("chat", parents=[common], help="stream a reply from a model")
+    p.add_argument("--provider", required=True, help="provider id (see `openllm-bridge providers`)")
+    p.add_argument("--model", required=True, help="model name")
+    p.add_argument("--api-base", help="override the provider's base URL")
+    p.add_argument("--system", help="a system prompt")
+    p.add_argument("--json", action="store_true", help="print one StreamChunk JSON object per line")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--max-tokens", type=int)
+    p.add_argument("prompt", nargs="*", help="the prompt (read from stdin when absent)")
+    p.set_defaults(handler=run)
+
+
+def _request(args: argparse.Namespace, prompt: str) -> ChatRequest:
+    messages: list[ChatMessage] = []
+    if args.system:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": prompt})
+    options: StreamOptions = {}
+    if args.temperature is not None:
+        options["temperature"] = args.temperature
+    if args.max_tokens is not None:
+        options["max_tokens"] = args.max_tokens
+    request: ChatRequest = {"provider": args.provider, "model": args.model, "messages": messages, "options": options}
+    if args.api_base:
+        request["api_base"] = args.api_base
+    return request
+
+
+def _render(chunk: StreamChunk) -> None:
+    """Text to stdout as it arrives; everything else a person should see to stderr."""
+    if chunk["type"] == "text":
+        sys.stdout.write(chunk["text"])
+        sys.stdout.flush()
+    elif chunk["type"] == "thinking":
+        sys.stderr.write(chunk["text"])
+    elif chunk["type"] == "tool_call":
+        sys.stderr.write(f"\n[tool call] {chunk['name']}({chunk['arguments']})\n")
+    elif chunk["type"] == "done":
+        sys.stdout.write("\n")
+
+
+async def _cancel_on_sigint(token: CancellationToken) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            token.cancel("interrupted")
+            return
+
+
+async def run(args: argparse.Namespace) -> int:
+    prompt = " ".join(args.prompt) if args.prompt else ("" if sys.stdin.isatty() else sys.stdin.read())
+    if not prompt.strip():
+        print("openllm-bridge chat: give a prompt as arguments or on stdin", file=sys.stderr)
+        return EXIT_USAGE
+    token = CancellationToken()
+    exit_code = EXIT_OK
+    async with (
+        make_engine() as engine,
+        engine.chat(_request(args, prompt), token) as chunks,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(_cancel_on_sigint, token)
+        async for chunk in chunks:
+            if args.json:
+                print_json(chunk)
+            else:
+                _render(chunk)
+            if chunk["type"] == "error":
+                print(f"openllm-bridge: {chunk['code']}: {redact(chunk['message'])}", file=sys.stderr)
+                exit_code = EXIT_INTERRUPTED if chunk["code"] == "cancelled" else EXIT_FAILED
+        tg.cancel_scope.cancel()
+    return exit_code

@@ -1,0 +1,247 @@
+"""The engine: the one place where chat, providers, secrets and config meet.
+
+The CLI, the JSON-RPC API and the MCP server are thin adapters over :class:`Engine`; a feature
+written here appears on every surface.
+
+A chat is opened as an async context manager::
+
+    async with engine.chat(request, cancel) as chunks:
+        async for chunk in chunks:
+            ...
+
+Problems found before anything is sent upstream (unknown provider, missing key, disabled
+provider) raise :class:`bridge.errors.ConfigurationError` from ``__aenter__``. Once streaming,
+every outcome is a chunk: content, then ``usage``, then exactly one ``done``; a failure is an
+``error`` chunk followed by ``done`` with ``finish_reason: "error"``. The provider runs in its own
+task and hands chunks over an unbuffered channel, so a slow reader slows the upstream read
+(backpressure) and cancelling, by token or by leaving the block, closes the upstream connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from anyio.streams.memory import MemoryObjectSendStream
+
+from bridge import errors
+from bridge.cancel import CancellationToken
+from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
+from bridge.redact import Secret
+from bridge.types import ConfigResolver, ResolvedSecret, SecretResolver
+from protocol import ChatRequest, ModelInfo, ProviderConfig, ProviderMetadata, StreamChunk
+
+if TYPE_CHECKING:
+    import httpx2
+
+log = logging.getLogger("openllm.engine")
+
+# ProviderConfig fields that the engine itself reads; the rest is handed to the provider.
+_CONFIG_FIELDS = frozenset({"name", "enabled", "api_base", "models", "api_key_env", "source", "source_detail"})
+
+
+class EnvSecrets:
+    """Keys from environment variables only (the seed's first source)."""
+
+    def __init__(self, registry: Registry = BUILTIN, environ: Mapping[str, str] | None = None) -> None:
+        self._registry = registry
+        self._environ = os.environ if environ is None else environ
+
+    async def resolve(self, provider: str) -> ResolvedSecret | None:
+        for name in self._registry.get(provider).env_vars:
+            value = self._environ.get(name)
+            if value:
+                return ResolvedSecret(Secret(value), "env", f"env:{name}")
+        return None
+
+
+class NoConfig:
+    async def get_provider(self, name: str) -> ProviderConfig | None:
+        return None
+
+
+@dataclass
+class _Outcome:
+    """What one chat did, for the log line at its end."""
+
+    started: float = field(default_factory=time.perf_counter)
+    first_chunk: float | None = None
+    usage: tuple[int, int] | None = None
+    result: str = "ok"
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        registry: Registry = BUILTIN,
+        secrets: SecretResolver | None = None,
+        config: ConfigResolver | None = None,
+        http: httpx2.AsyncClient | None = None,
+    ) -> None:
+        self.registry = registry
+        self.secrets: SecretResolver = secrets if secrets is not None else EnvSecrets(registry)
+        self.config: ConfigResolver = config if config is not None else NoConfig()
+        self._http = http
+        self._owns_http = http is None
+        self._providers: dict[str, Provider] = {}
+
+    async def aclose(self) -> None:
+        if self._http is not None and self._owns_http:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> Engine:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- providers and models ------------------------------------------------------------
+
+    def providers(self) -> list[ProviderMetadata]:
+        return [spec.metadata() for spec in self.registry]
+
+    async def list_models(self, provider: str, api_base: str | None = None) -> list[ModelInfo]:
+        spec = self.registry.get(provider)
+        model_config = await self._model_config(spec, "", api_base)
+        return await self._provider(spec).list_models(model_config)
+
+    # -- chat -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def chat(
+        self, request: ChatRequest, cancel: CancellationToken | None = None
+    ) -> AsyncIterator[AsyncIterator[StreamChunk]]:
+        spec = self.registry.get(request["provider"])
+        model_config = await self._model_config(spec, request["model"], request.get("api_base"))
+        provider = self._provider(spec)
+        cancel = cancel or CancellationToken()
+        outcome = _Outcome()
+        send, receive = anyio.create_memory_object_stream[StreamChunk](0)
+
+        async def produce(scope: anyio.CancelScope) -> None:
+            with scope:
+                await self._produce(provider, request, model_config, send)
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            await cancel.wait()
+            scope.cancel()
+
+        async def chunks() -> AsyncIterator[StreamChunk]:
+            finished = False
+            async for chunk in receive:
+                finished = chunk["type"] == "done"
+                _observe(outcome, chunk)
+                yield chunk
+            if not finished:
+                cause: errors.BridgeError = (
+                    errors.Cancelled(cancel.reason or "cancelled")
+                    if cancel.cancelled
+                    else errors.ProtocolError(f"provider {spec.id} ended its stream without finishing")
+                )
+                for chunk in _failure(cause):
+                    _observe(outcome, chunk)
+                    yield chunk
+
+        try:
+            async with anyio.create_task_group() as tg, receive:
+                producer_scope = anyio.CancelScope()
+                tg.start_soon(produce, producer_scope)
+                tg.start_soon(watch, producer_scope)
+                try:
+                    yield chunks()
+                finally:
+                    tg.cancel_scope.cancel()
+        finally:
+            _log_outcome(request, model_config, outcome)
+
+    async def _produce(
+        self, provider: Provider, request: ChatRequest, config: ModelConfig, send: MemoryObjectSendStream[StreamChunk]
+    ) -> None:
+        stream = provider.stream_chat(request["messages"], config, request.get("options", {}))
+        async with send, aclosing(stream):  # aclosing: a cancelled send must still close the upstream
+            try:
+                async for chunk in stream:
+                    await send.send(chunk)
+            except errors.BridgeError as exc:
+                for chunk in _failure(exc):
+                    await send.send(chunk)
+            except anyio.get_cancelled_exc_class():
+                raise
+            except Exception as exc:  # a bug in a provider must not take the process down
+                log.exception("provider %s failed", provider.id)
+                for chunk in _failure(
+                    errors.InternalError(f"internal error in provider {provider.id}: {type(exc).__name__}")
+                ):
+                    await send.send(chunk)
+
+    # -- resolution -------------------------------------------------------------------------
+
+    async def _model_config(self, spec: ProviderSpec, model: str, api_base: str | None) -> ModelConfig:
+        config = await self.config.get_provider(spec.id) or {"name": spec.id}
+        if config.get("enabled") is False:
+            where = config.get("source_detail", config.get("source", "config"))
+            raise errors.InvalidConfigError(f"provider {spec.id!r} is disabled in {where}")
+        base = api_base or config.get("api_base") or spec.default_api_base
+        if base is None and spec.uses_http:
+            raise errors.InvalidConfigError(
+                f"provider {spec.id!r} has no default API base; pass --api-base or set api_base in config.yaml"
+            )
+        key = None
+        if spec.needs_key:
+            resolved = await self.secrets.resolve(spec.id)
+            if resolved is None:
+                names = " or ".join(spec.env_vars)
+                raise errors.MissingKeyError(
+                    f"no API key for {spec.display_name}: set {names}, or run `openllm-bridge secrets set {spec.id}`"
+                )
+            key = resolved.value
+        extra: dict[str, Any] = {k: v for k, v in config.items() if k not in _CONFIG_FIELDS}
+        return ModelConfig(model=model, api_key=key, api_base=base, extra=extra)
+
+    def _provider(self, spec: ProviderSpec) -> Provider:
+        provider = self._providers.get(spec.id)
+        if provider is None:
+            provider = spec.load()(spec.id, self._http_client() if spec.uses_http else None)
+            self._providers[spec.id] = provider
+        return provider
+
+    def _http_client(self) -> httpx2.AsyncClient:
+        if self._http is None:
+            import httpx2
+
+            self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), follow_redirects=False)
+        return self._http
+
+
+def _failure(exc: errors.BridgeError) -> list[StreamChunk]:
+    return [exc.to_chunk(), {"type": "done", "finish_reason": "error"}]
+
+
+def _observe(outcome: _Outcome, chunk: StreamChunk) -> None:
+    if outcome.first_chunk is None:
+        outcome.first_chunk = time.perf_counter()
+    if chunk["type"] == "usage":
+        outcome.usage = (chunk["input_tokens"], chunk["output_tokens"])
+    elif chunk["type"] == "error":
+        outcome.result = chunk["code"]
+
+
+def _log_outcome(request: ChatRequest, config: ModelConfig, outcome: _Outcome) -> None:
+    end = time.perf_counter()
+    ttfc = "-" if outcome.first_chunk is None else f"{(outcome.first_chunk - outcome.started) * 1000:.1f}ms"
+    tokens = "-" if outcome.usage is None else f"{outcome.usage[0]}/{outcome.usage[1]}"
+    if outcome.first_chunk is None and outcome.result == "ok":
+        outcome.result = "abandoned"
+    log.info(
+        "chat provider=%s model=%s ttfc=%s duration=%.1fms tokens=%s retries=%d outcome=%s",
+        request["provider"], request["model"], ttfc, (end - outcome.started) * 1000, tokens,
+        config.stats.retries, outcome.result,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Generated from schemas/; do not edit."""

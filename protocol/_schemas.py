@@ -1,0 +1,123 @@
+"""Load the JSON Schema files and validate messages against them.
+
+``validate("StreamChunk", obj)`` checks ``obj`` against ``$defs/StreamChunk`` of whichever schema
+file defines it; a failure raises :class:`SchemaError` whose message names the JSON path of the
+offending field. ``METHODS`` is the method table gathered from every file's ``x-methods``.
+jsonschema is imported on first use so that paths which never validate do not pay for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+BASE_URI = "https://openllm-bridge.dev/schemas/"
+
+
+class SchemaError(ValueError):
+    """A message does not match its schema. ``path`` is a JSON pointer to the bad field."""
+
+    def __init__(self, type_name: str, path: str, reason: str) -> None:
+        self.type_name = type_name
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{type_name} at {path or '/'}: {reason}")
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    name: str
+    kind: Literal["request", "notification"]
+    params: str
+    result: str | None
+    schema_file: str
+
+
+@functools.cache
+def _documents() -> dict[str, dict[str, Any]]:
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(SCHEMA_DIR.glob("*.schema.json"))}
+
+
+@functools.cache
+def definitions() -> dict[str, str]:
+    """Type name -> schema file that defines it. Names are unique across files."""
+    owners: dict[str, str] = {}
+    for file, doc in _documents().items():
+        for name in doc.get("$defs", {}):
+            if name in owners:
+                raise RuntimeError(f"{name} is defined in both {owners[name]} and {file}")
+            owners[name] = file
+    return owners
+
+
+@functools.cache
+def methods() -> dict[str, MethodSpec]:
+    table: dict[str, MethodSpec] = {}
+    for file, doc in _documents().items():
+        for name, spec in doc.get("x-methods", {}).items():
+            if name in table:
+                raise RuntimeError(f"method {name} is declared in both {table[name].schema_file} and {file}")
+            table[name] = MethodSpec(name, spec["kind"], spec["params"], spec.get("result"), file)
+    return table
+
+
+@functools.cache
+def _validator(type_name: str) -> Validator:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    resources = [(BASE_URI + file, Resource.from_contents(doc)) for file, doc in _documents().items()]
+    registry: Registry[Any] = Registry().with_resources(resources)
+    file = definitions().get(type_name)
+    if file is None:
+        raise KeyError(f"no schema defines {type_name}")
+    return Draft202012Validator({"$ref": f"{BASE_URI}{file}#/$defs/{type_name}"}, registry=registry)
+
+
+def _pointer(parts: Any) -> str:
+    return "".join(f"/{p}" for p in parts)
+
+
+def _branch_errors(error: Any) -> list[Any] | None:
+    """For a failed ``oneOf`` over objects tagged by ``type``, the errors of the branch whose tag
+    matches; ``None`` when no branch has that tag."""
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    for errors in branches.values():
+        if not any(e.validator == "const" and list(e.relative_path) == ["type"] for e in errors):
+            return errors
+    return None
+
+
+def validate(type_name: str, instance: Any) -> None:
+    """Raise :class:`SchemaError` when ``instance`` is not a valid ``type_name``."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator(type_name).iter_errors(instance))
+    if error is None:
+        return
+    # In a oneOf, report the branch that was meant (the one whose "type" tag matches) so the path
+    # names the real field; an unknown tag is reported at /type.
+    while error.validator == "oneOf" and error.context:
+        tagged = isinstance(error.instance, dict) and "type" in error.instance
+        errors = _branch_errors(error) if tagged else list(error.context)
+        if errors is None:
+            where = _pointer([*error.absolute_path, "type"])
+            raise SchemaError(type_name, where, f"unknown type {error.instance['type']!r}")
+        deeper = best_match(errors)
+        if deeper is None:
+            break
+        error = deeper
+    raise SchemaError(type_name, _pointer(error.absolute_path), error.message)
+
+
+def is_valid(type_name: str, instance: Any) -> bool:
+    return not any(True for _ in _validator(type_name).iter_errors(instance))

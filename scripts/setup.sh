@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what the bridge and its tests need on a fresh Debian machine; cheap when already done.
+#   - Debian packages listed in scripts/apt-packages.txt (installed when missing; needs root)
+#   - a virtual environment in .venv with the bridge and its dev tools (redone when pyproject.toml changes)
+#   - npm packages of the Node parts (clients/*/package.json), when there are any
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+while read -r pkg; do
+  [ -z "$pkg" ] || [ "${pkg#\#}" != "$pkg" ] && continue
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done < scripts/apt-packages.txt
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+stamp=".venv/.openllm-setup-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: creating .venv and installing the bridge with its dev tools"
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -c "import bridge, protocol, mcp, httpx2" # fail here, not in the tests, if the install broke
+  rm -f .venv/.openllm-setup-*
+  touch "$stamp"
+fi
+
+for pkg in clients/*/package.json; do
+  [ -f "$pkg" ] || continue
+  dir=$(dirname "$pkg")
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm install in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -1,0 +1,189 @@
+"""The engine over the mock provider: chunk order, errors, cancellation, backpressure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+from bridge import errors
+from bridge.cancel import CancellationToken
+from bridge.engine import Engine, EnvSecrets
+from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
+from protocol import ChatMessage, ChatRequest, StreamChunk, StreamOptions, validate
+
+pytestmark = pytest.mark.anyio
+
+
+def _request(model: str, text: str = "hello there", **options: object) -> ChatRequest:
+    return {"provider": "mock", "model": model, "messages": [{"role": "user", "content": text}], "options": options}  # type: ignore[typeddict-item]
+
+
+async def _collect(engine: Engine, request: ChatRequest, cancel: CancellationToken | None = None) -> list[StreamChunk]:
+    async with engine.chat(request, cancel) as chunks:
+        return [chunk async for chunk in chunks]
+
+
+def _assert_well_formed(chunks: list[StreamChunk]) -> None:
+    for chunk in chunks:
+        validate("StreamChunk", chunk)
+    assert chunks[-1]["type"] == "done"
+    assert [c["type"] for c in chunks].count("done") == 1
+
+
+async def test_echo_streams_words_then_usage_then_done() -> None:
+    chunks = await _collect(Engine(), _request("echo"))
+    _assert_well_formed(chunks)
+    assert "".join(c["text"] for c in chunks if c["type"] == "text") == "You said: hello there"
+    assert chunks[-2] == {"type": "usage", "input_tokens": 2, "output_tokens": 4}
+    assert chunks[-1] == {"type": "done", "finish_reason": "stop"}
+
+
+async def test_max_tokens_truncates_with_length() -> None:
+    chunks = await _collect(Engine(), _request("long", "50", max_tokens=5))
+    assert sum(c["type"] == "text" for c in chunks) == 5
+    assert chunks[-1] == {"type": "done", "finish_reason": "length"}
+
+
+async def test_tool_call_then_answer_from_results() -> None:
+    tool = {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city", "days"],
+        },
+    }
+    chunks = await _collect(Engine(), _request("tools", "Paris", tools=[tool]))
+    _assert_well_formed(chunks)
+    call = next(c for c in chunks if c["type"] == "tool_call")
+    assert call["name"] == "get_weather" and call["arguments"] == {"city": "Paris", "days": 1}
+    assert chunks[-1] == {"type": "done", "finish_reason": "tool_calls"}
+
+    messages: list[ChatMessage] = [
+        {"role": "user", "content": "Paris"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_call", "id": call["id"], "name": call["name"], "arguments": call["arguments"]}],
+        },
+        {
+            "role": "tool",
+            "content": [{"type": "tool_result", "tool_call_id": call["id"], "name": "get_weather", "content": "18C"}],
+        },
+    ]
+    follow_up = await _collect(
+        Engine(), {"provider": "mock", "model": "tools", "messages": messages, "options": {"tools": [tool]}}
+    )  # type: ignore[list-item]
+    assert "".join(c["text"] for c in follow_up if c["type"] == "text") == "Tool results: get_weather -> 18C"
+
+
+@pytest.mark.parametrize("code", ["rate_limited", "auth", "context_length", "server"])
+async def test_errors_become_an_error_chunk_then_done(code: str) -> None:
+    chunks = await _collect(Engine(), _request("error", code))
+    _assert_well_formed(chunks)
+    assert chunks[0]["type"] == "error" and chunks[0]["code"] == code
+    assert chunks[0]["retryable"] == (code in {"rate_limited", "server"})
+    assert chunks[-1] == {"type": "done", "finish_reason": "error"}
+
+
+async def test_setup_errors_raise_before_streaming() -> None:
+    engine = Engine(secrets=EnvSecrets(environ={}))
+    with pytest.raises(errors.UnknownProviderError, match="known providers: openai"):
+        await _collect(engine, {"provider": "nope", "model": "x", "messages": [{"role": "user", "content": "x"}]})
+    with pytest.raises(errors.MissingKeyError, match="set OPENAI_API_KEY, or run `openllm-bridge secrets set openai`"):
+        await _collect(
+            engine, {"provider": "openai", "model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}
+        )
+    with pytest.raises(errors.MissingKeyError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
+        await _collect(engine, {"provider": "gemini", "model": "g", "messages": [{"role": "user", "content": "x"}]})
+
+
+async def test_cancellation_ends_with_cancelled_and_stops_the_provider() -> None:
+    token = CancellationToken()
+    seen: list[StreamChunk] = []
+    async with Engine().chat(_request("slow", " ".join(["w"] * 200)), token) as chunks:
+        async for chunk in chunks:
+            seen.append(chunk)
+            if len(seen) == 3:
+                token.cancel("user pressed stop")
+    _assert_well_formed(seen)
+    assert seen[-2] == {
+        "type": "error",
+        "code": "cancelled",
+        "message": "user pressed stop",
+        "retryable": False,
+        "status": None,
+    }
+    assert len(seen) == 5
+
+
+class _CountingProvider(Provider):
+    """Counts how far the provider got, to observe backpressure and early exits."""
+
+    produced = 0
+    closed = False
+
+    async def stream_chat(
+        self, messages: list[ChatMessage], config: ModelConfig, options: StreamOptions
+    ) -> AsyncIterator[StreamChunk]:
+        try:
+            for i in range(1000):
+                type(self).produced = i + 1
+                yield {"type": "text", "text": f"{i} "}
+            yield {"type": "done", "finish_reason": "stop"}
+        finally:
+            type(self).closed = True
+
+
+def _counting_engine() -> Engine:
+    spec = ProviderSpec("counting", "Counting", None, (), False, BUILTIN.get("mock").capabilities,
+                        f"{__name__}:_CountingProvider", uses_http=False)  # fmt: skip
+    return Engine(registry=Registry([spec]))
+
+
+async def test_slow_reader_applies_backpressure_and_leaving_closes_the_provider() -> None:
+    _CountingProvider.produced, _CountingProvider.closed = 0, False
+    async with _counting_engine().chat(
+        {"provider": "counting", "model": "m", "messages": [{"role": "user", "content": "x"}]}
+    ) as chunks:
+        async for chunk in chunks:
+            assert chunk["type"] == "text"
+            for _ in range(10):
+                await anyio.lowlevel.checkpoint()
+            break
+        # The reader took one chunk; the producer may be at most one ahead of it.
+        assert _CountingProvider.produced <= 2
+    assert _CountingProvider.closed
+
+
+async def test_a_stream_without_done_is_a_protocol_error() -> None:
+    class NoDone(Provider):
+        async def stream_chat(
+            self, messages: list[ChatMessage], config: ModelConfig, options: StreamOptions
+        ) -> AsyncIterator[StreamChunk]:
+            yield {"type": "text", "text": "partial"}
+
+    globals()["_NoDone"] = NoDone
+    spec = ProviderSpec(
+        "nodone", "No done", None, (), False, BUILTIN.get("mock").capabilities, f"{__name__}:_NoDone", uses_http=False
+    )
+    chunks = await _collect(
+        Engine(registry=Registry([spec])),
+        {"provider": "nodone", "model": "m", "messages": [{"role": "user", "content": "x"}]},
+    )
+    _assert_well_formed(chunks)
+    assert chunks[-2]["type"] == "error" and chunks[-2]["code"] == "protocol"
+
+
+def test_registry_rejects_duplicate_ids() -> None:
+    spec = BUILTIN.get("mock")
+    with pytest.raises(ValueError, match="registered twice"):
+        Registry([spec, spec])
+
+
+def test_every_builtin_provider_metadata_is_valid() -> None:
+    ids = [spec.id for spec in BUILTIN]
+    assert ids == ["openai", "anthropic", "gemini", "mistral", "ollama", "azure", "openrouter", "mock"]
+    for spec in BUILTIN:
+        validate("ProviderMetadata", spec.metadata())

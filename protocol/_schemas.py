@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+# In a checkout protocol/schemas is a symlink to the top-level schemas/; installed, a copy.
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 BASE_URI = "https://openllm-bridge.dev/schemas/"
 
 

@@ -114,6 +114,13 @@ def _register_tools(server: MCPServer[Any]) -> None:
             await ctx.report_progress(done, 100, message=f"{done}% done")
         return "progress reported"
 
+    @server.tool(description="Drops its SSE stream mid-call; the client resumes it with Last-Event-ID")
+    async def test_reconnection(ctx: Context) -> str:
+        await ctx.info("Before disconnect")
+        await ctx.close_sse_stream()
+        await ctx.info("After reconnect")
+        return "Reconnection test completed"
+
     @server.tool(description="Fails as a tool result")
     def test_error_handling() -> str:
         raise ToolError("This tool intentionally returns an error for testing")

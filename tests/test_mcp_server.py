@@ -14,6 +14,7 @@ from mcp import Client
 from bridge.engine import Engine
 from bridge.mcp import ExternalTool, ToolOutcome, build_server
 from bridge.mcp.conversations import ConversationStore
+from bridge.mcp.events import RecentEvents
 from bridge.mcp.server import BridgeServer
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
 from protocol import ChatMessage, StreamChunk, StreamOptions, validate
@@ -259,3 +260,25 @@ def test_conversation_store_is_bounded() -> None:
     assert len(store) == 2 and store.get(first.id) is None and store.get(third.id) is third
     store.record(third, [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}])
     assert [m["content"] for m in third.messages] == ["b", "c", "d"]
+
+
+async def test_recent_events_replay_one_stream_and_stay_bounded() -> None:
+    from mcp.server.streamable_http import EventMessage
+    from mcp.types import JSONRPCNotification
+
+    store = RecentEvents(limit=4)
+
+    def note(n: int) -> JSONRPCNotification:
+        return JSONRPCNotification(jsonrpc="2.0", method="notifications/progress", params={"n": n})
+
+    priming = await store.store_event("a", None)
+    ids = [await store.store_event(stream, note(n)) for n, stream in enumerate(["a", "b", "a"])]
+    replayed: list[EventMessage] = []
+
+    async def send(event: EventMessage) -> None:
+        replayed.append(event)
+
+    assert await store.replay_events_after(priming, send) == "a"
+    assert [e.event_id for e in replayed] == [ids[0], ids[2]]  # stream a only, the priming event not resent
+    await store.store_event("a", note(9))  # a fifth event: the priming one falls out
+    assert await store.replay_events_after(priming, send) is None

@@ -4,8 +4,9 @@ HTTP binds 127.0.0.1 only and keeps the SDK's DNS-rebinding protection on, spell
 rather than left to the SDK's default: a request whose ``Host`` is not this loopback address
 gets 421 and one whose ``Origin`` is a foreign site gets 403, so a web page in the user's
 browser cannot drive the bridge (and spend the user's API keys) through a rebound DNS name.
-The socket is bound before the server starts, so ``--port 0`` works and the URL can be announced
-before the first request; connections made in between wait in the listen backlog.
+Streams are resumable (:mod:`bridge.mcp.events`). The socket is bound before the server starts,
+so ``--port 0`` works and the URL can be announced before the first request; connections made
+in between wait in the listen backlog.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 
+from bridge.mcp.events import RecentEvents
+
 LOOPBACK = "127.0.0.1"
 PATH = "/mcp"
+RETRY_MS = 250  # how soon a client should reconnect to a dropped stream (sent in each stream's first event)
 
 
 def security_settings() -> TransportSecuritySettings:
@@ -53,7 +57,13 @@ async def serve_http(server: MCPServer[Any], port: int, announce: Callable[[str]
     sock.bind((LOOPBACK, port))
     sock.listen(128)
     sock.setblocking(False)
-    app = server.streamable_http_app(streamable_http_path=PATH, host=LOOPBACK, transport_security=security_settings())
+    app = server.streamable_http_app(
+        streamable_http_path=PATH,
+        host=LOOPBACK,
+        transport_security=security_settings(),
+        event_store=RecentEvents(),
+        retry_interval=RETRY_MS,
+    )
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=2)
     announce(f"http://{LOOPBACK}:{sock.getsockname()[1]}{PATH}")
     with sock:

@@ -9,6 +9,7 @@ the CLI imports it lazily and the chat and JSON-RPC paths never touch it.
     conversations.py  the bounded in-memory store behind ``conversation_id``
     proxy.py          the seam for user tools from the host and other MCP servers
     transport.py      stdio and loopback streamable HTTP
+    events.py         the bounded event store that makes HTTP streams resumable
 """
 
 from __future__ import annotations

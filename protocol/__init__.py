@@ -44,6 +44,7 @@ from protocol._generated.core import (
     UsageChunk,
 )
 from protocol._generated.jsonrpc import ErrorObject, RequestId
+from protocol._generated.mcp import McpChatResult, McpCompareEntry, McpCompareResult
 from protocol._schemas import MethodSpec, SchemaError, definitions, is_valid, methods, validate
 from protocol._wire import dumps, loads
 
@@ -60,6 +61,9 @@ __all__ = [
     "ErrorObject",
     "FinishReason",
     "ImagePart",
+    "McpChatResult",
+    "McpCompareEntry",
+    "McpCompareResult",
     "MethodSpec",
     "ModelInfo",
     "ModelsListParams",

@@ -2,7 +2,7 @@
 # Install what the bridge and its tests need on a fresh Debian machine; cheap when already done.
 #   - Debian packages listed in scripts/apt-packages.txt (installed when missing; needs root)
 #   - a virtual environment in .venv with the bridge and its dev tools (redone when pyproject.toml changes)
-#   - npm packages of the Node parts (clients/*/package.json), when there are any
+#   - npm packages of the Node parts (clients/*/package.json) and of the test peers (tests/*/package.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +30,7 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-for pkg in clients/*/package.json; do
+for pkg in clients/*/package.json tests/*/package.json; do
   [ -f "$pkg" ] || continue
   dir=$(dirname "$pkg")
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

@@ -15,7 +15,7 @@ from bridge import logs
 from bridge.errors import BridgeError
 from bridge.redact import redact
 
-COMMAND_MODULES = ("bridge.cli.chat", "bridge.cli.providers")
+COMMAND_MODULES = ("bridge.cli.chat", "bridge.cli.mcp", "bridge.cli.providers")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

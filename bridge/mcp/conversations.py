@@ -1,0 +1,60 @@
+"""Conversations that the ``chat`` tool continues across calls, kept in memory and bounded.
+
+An MCP tool call is stateless, so an agent that wants a follow-up answer passes back the
+``conversation_id`` it was given. The store keeps the most recently used conversations (LRU) and,
+in each, the latest messages; the oldest are dropped first, so memory stays bounded however long
+an agent runs. Nothing is written to disk: a restart forgets every conversation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from protocol import ChatMessage
+
+MAX_CONVERSATIONS = 64
+MAX_MESSAGES = 100
+
+
+@dataclass
+class Conversation:
+    id: str
+    system: str | None = None
+    messages: list[ChatMessage] = field(default_factory=list)
+
+    def request_messages(self, new: list[ChatMessage]) -> list[ChatMessage]:
+        """What goes upstream: the system prompt, the history, then this call's messages."""
+        head: list[ChatMessage] = [{"role": "system", "content": self.system}] if self.system else []
+        return [*head, *self.messages, *new]
+
+
+class ConversationStore:
+    def __init__(self, max_conversations: int = MAX_CONVERSATIONS, max_messages: int = MAX_MESSAGES) -> None:
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self.max_conversations = max_conversations
+        self._max_messages = max_messages
+
+    def __len__(self) -> int:
+        return len(self._conversations)
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        conversation = self._conversations.get(conversation_id)
+        if conversation is not None:
+            self._conversations.move_to_end(conversation_id)
+        return conversation
+
+    @staticmethod
+    def start(system: str | None = None) -> Conversation:
+        """A new conversation; stored by :meth:`record` once its first turn succeeds."""
+        return Conversation(id=f"conv_{secrets.token_hex(8)}", system=system)
+
+    def record(self, conversation: Conversation, turn: list[ChatMessage]) -> None:
+        """Append a finished turn (the caller's messages and the reply), dropping the oldest past the limits."""
+        conversation.messages.extend(turn)
+        del conversation.messages[: max(0, len(conversation.messages) - self._max_messages)]
+        self._conversations[conversation.id] = conversation  # (re)inserted: it may have been evicted meanwhile
+        self._conversations.move_to_end(conversation.id)
+        while len(self._conversations) > self.max_conversations:
+            self._conversations.popitem(last=False)

@@ -1,0 +1,265 @@
+"""The bridge's own MCP tools: ``chat``, ``list_providers``, ``list_models``, ``compare``.
+
+Each is a short function over the same :class:`~bridge.engine.Engine` the CLI and the JSON-RPC
+API call. Failures come back as results with ``isError`` and a message that says what to do
+(the engine's messages already do: a missing key names its variable and the ``secrets set``
+command). Parameter descriptions are kept short on purpose: agents pay for the ``tools/list``
+payload in context on every turn (``bench/mcp_tools_payload.py`` measures it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Annotated, Any, cast
+
+import anyio
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult, TextContent
+from pydantic import Field
+
+from bridge import errors
+from bridge.engine import Engine
+from bridge.mcp.conversations import Conversation, ConversationStore
+from bridge.mcp.progress import DEFAULT_HEARTBEAT_SECONDS, Progress
+from bridge.redact import redact
+from protocol import (
+    ChatMessage,
+    ChatRequest,
+    ErrorChunk,
+    FinishReason,
+    McpChatResult,
+    McpCompareEntry,
+    SchemaError,
+    StreamChunk,
+    StreamOptions,
+    ToolCallPart,
+    Usage,
+    dumps,
+    validate,
+)
+
+log = logging.getLogger("openllm.mcp")
+
+Provider = Annotated[str, Field(description="Provider id, e.g. openai, anthropic, ollama, mock (see list_providers)")]
+Model = Annotated[str, Field(description="Model id (see list_models)")]
+Prompt = Annotated[str | None, Field(description="The user message")]
+Messages = Annotated[
+    list[dict[str, Any]] | None, Field(description="Chat messages [{role, content}], sent before prompt")
+]
+System = Annotated[str | None, Field(description="System prompt")]
+Options = Annotated[dict[str, Any] | None, Field(description="temperature, max_tokens, top_p, stop")]
+ConversationId = Annotated[str | None, Field(description="Continue the conversation of an earlier chat result")]
+Models = Annotated[list[str], Field(description='Models as "provider/model"', min_length=1)]
+
+DESCRIPTIONS = {
+    "chat": "Ask a model on any provider; returns its reply, usage and a conversation_id to continue.",
+    "list_providers": "List LLM providers and whether each has a key.",
+    "list_models": "List a provider's models.",
+    "compare": "Send one prompt to several models at once; answers side by side with timings and usage.",
+}
+
+
+class _Refused(Exception):
+    """Arguments the tool cannot act on; the message tells the caller how to fix them."""
+
+
+class _Reply:
+    """Collects one streamed reply."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.first_chunk: float | None = None
+        self.text: list[str] = []
+        self.tool_calls: list[ToolCallPart] = []
+        self.usage: Usage | None = None
+        self.finish_reason: FinishReason = "error"
+        self.error: ErrorChunk | None = None
+
+    async def read(self, engine: Engine, request: ChatRequest, progress: Progress | None = None) -> None:
+        try:
+            async with engine.chat(request) as chunks:
+                async for chunk in chunks:
+                    self.first_chunk = self.first_chunk or time.perf_counter()
+                    self._take(chunk)
+                    if chunk["type"] == "text" and progress is not None:
+                        await progress.report(chunk["text"])
+        except errors.BridgeError as exc:  # raised before streaming: unknown provider, missing key, ...
+            self.error = {**exc.to_chunk(), "message": redact(exc.message)}
+
+    def _take(self, chunk: StreamChunk) -> None:
+        if chunk["type"] == "text":
+            self.text.append(chunk["text"])
+        elif chunk["type"] == "tool_call":
+            self.tool_calls.append(
+                {"type": "tool_call", "id": chunk["id"], "name": chunk["name"], "arguments": chunk["arguments"]}
+            )
+        elif chunk["type"] == "usage":
+            self.usage = {"input_tokens": chunk["input_tokens"], "output_tokens": chunk["output_tokens"]}
+        elif chunk["type"] == "error":
+            self.error = {**chunk, "message": redact(chunk["message"])}
+        elif chunk["type"] == "done":
+            self.finish_reason = chunk["finish_reason"]
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def _failed(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+
+
+def _ok(text: str, structured: Any) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+
+
+def _progress(ctx: Context, interval: float) -> Progress:
+    async def send(count: float, message: str | None) -> None:
+        await ctx.report_progress(count, message=message)
+
+    return Progress(send, interval)
+
+
+def _request(provider: str, model: str, messages: list[ChatMessage], options: dict[str, Any] | None) -> ChatRequest:
+    request: ChatRequest = {"provider": provider, "model": model, "messages": messages}
+    if options:
+        request["options"] = cast(StreamOptions, options)
+    try:
+        validate("ChatRequest", request)
+    except SchemaError as exc:
+        raise _Refused(f"invalid arguments: {exc.path or '/'}: {exc.reason}") from exc
+    return request
+
+
+class BridgeTools:
+    def __init__(self, engine: Engine, heartbeat: float = DEFAULT_HEARTBEAT_SECONDS) -> None:
+        self.engine = engine
+        self.heartbeat = heartbeat
+        self.conversations = ConversationStore()
+
+    async def chat(
+        self,
+        ctx: Context,
+        provider: Provider,
+        model: Model,
+        prompt: Prompt = None,
+        messages: Messages = None,
+        system: System = None,
+        options: Options = None,
+        conversation_id: ConversationId = None,
+    ) -> CallToolResult:
+        try:
+            conversation = self._conversation(conversation_id, system)
+            new: list[ChatMessage] = [*(messages or []), *([{"role": "user", "content": prompt}] if prompt else [])]  # type: ignore[list-item]
+            if not new:
+                raise _Refused("give a prompt (or messages)")
+            request = _request(provider, model, conversation.request_messages(new), options)
+        except _Refused as exc:
+            return _failed(str(exc))
+        reply = _Reply()
+        try:
+            async with _progress(ctx, self.heartbeat).heartbeat() as progress:
+                await reply.read(self.engine, request, progress)
+        except anyio.get_cancelled_exc_class():
+            log.info("chat cancelled by the client: provider=%s model=%s", provider, model)
+            raise
+        if reply.error is not None:
+            return _failed(f"{reply.error['code']}: {reply.error['message']}")
+        text = "".join(reply.text)
+        assistant: ChatMessage = {"role": "assistant", "content": [{"type": "text", "text": text}, *reply.tool_calls]}
+        self.conversations.record(conversation, [*new, assistant])
+        result: McpChatResult = {
+            "provider": provider, "model": model, "text": text, "finish_reason": reply.finish_reason,
+            "usage": reply.usage, "conversation_id": conversation.id,
+        }  # fmt: skip
+        if reply.tool_calls:
+            result["tool_calls"] = reply.tool_calls
+        return _ok(text if not reply.tool_calls else f"{text}\n[tool calls] {dumps(reply.tool_calls)}", result)
+
+    def _conversation(self, conversation_id: str | None, system: str | None) -> Conversation:
+        if conversation_id is None:
+            return self.conversations.start(system)
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            raise _Refused(
+                f"unknown conversation_id {conversation_id!r}: it has expired (the bridge keeps the "
+                f"{self.conversations.max_conversations} most recent in memory) or the bridge restarted; "
+                "omit conversation_id to start a new conversation"
+            )
+        if system is not None:
+            conversation.system = system
+        return conversation
+
+    async def list_providers(self) -> CallToolResult:
+        lines, providers = [], []
+        for metadata in self.engine.providers():
+            resolved = await self.engine.secrets.resolve(metadata["id"]) if metadata["needs_key"] else None
+            key_source = resolved.detail if resolved else None
+            if not metadata["needs_key"]:
+                state = "ready (no key needed)"
+            elif key_source:
+                state = f"ready (key from {key_source})"
+            else:
+                state = f"needs a key: set {' or '.join(metadata['env_vars'])}"
+            lines.append(f"{metadata['id']}: {metadata['display_name']}, {state}")
+            providers.append({**metadata, "key_source": key_source})
+        return _ok("\n".join(lines), {"providers": providers})
+
+    async def list_models(self, provider: Provider) -> CallToolResult:
+        try:
+            models = await self.engine.list_models(provider)
+        except errors.BridgeError as exc:
+            return _failed(f"{exc.code}: {redact(exc.message)}")
+        return _ok("\n".join(m["id"] for m in models), {"models": models})
+
+    async def compare(
+        self, ctx: Context, prompt: Annotated[str, Field(description="The user message")], models: Models,
+        system: System = None, options: Options = None,
+    ) -> CallToolResult:  # fmt: skip
+        messages: list[ChatMessage] = [{"role": "system", "content": system}] if system else []
+        messages.append({"role": "user", "content": prompt})
+        try:
+            requests = [_request(*_split(name), messages, options) for name in models]
+        except _Refused as exc:
+            return _failed(str(exc))
+        replies = [_Reply() for _ in requests]
+
+        async def run(request: ChatRequest, reply: _Reply, progress: Progress) -> None:
+            await reply.read(self.engine, request)
+            await progress.report(f"{request['provider']}/{request['model']} answered in {reply.seconds:.2f} s")
+
+        async with _progress(ctx, self.heartbeat).heartbeat() as progress, anyio.create_task_group() as tg:
+            for request, reply in zip(requests, replies, strict=True):
+                tg.start_soon(run, request, reply, progress)
+        entries = [_entry(request, reply) for request, reply in zip(requests, replies, strict=True)]
+        result = CallToolResult(
+            content=[TextContent(type="text", text="\n\n".join(_render(e) for e in entries))],
+            structured_content={"results": entries},
+            is_error=all(e["error"] is not None for e in entries),
+        )
+        return result
+
+
+def _split(name: str) -> tuple[str, str]:
+    provider, _, model = name.partition("/")
+    if not provider or not model:
+        raise _Refused(f'models must be "provider/model" (e.g. "mock/echo"), got {name!r}')
+    return provider, model
+
+
+def _entry(request: ChatRequest, reply: _Reply) -> McpCompareEntry:
+    first = None if reply.first_chunk is None else round(reply.first_chunk - reply.started, 4)
+    return {
+        "provider": request["provider"], "model": request["model"], "text": "".join(reply.text),
+        "finish_reason": reply.finish_reason, "usage": reply.usage, "seconds": round(reply.seconds, 4),
+        "first_chunk_seconds": first, "error": reply.error,
+    }  # fmt: skip
+
+
+def _render(entry: McpCompareEntry) -> str:
+    usage = entry["usage"]
+    tokens = f", {usage['input_tokens']} in / {usage['output_tokens']} out tokens" if usage else ""
+    head = f"## {entry['provider']}/{entry['model']} ({entry['seconds']:.2f} s{tokens})"
+    error = entry["error"]
+    return f"{head}\n{entry['text']}" if error is None else f"{head}\nerror {error['code']}: {error['message']}"

@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bridge.errors import InternalError
 from protocol import ChatMessage, ModelInfo, StreamChunk, StreamOptions
 
 if TYPE_CHECKING:
@@ -61,6 +62,12 @@ class Provider(abc.ABC):
     def __init__(self, provider_id: str, http: httpx2.AsyncClient | None = None) -> None:
         self.id = provider_id
         self.http = http
+
+    def client(self) -> httpx2.AsyncClient:
+        """The shared HTTP client, for providers that speak HTTP."""
+        if self.http is None:
+            raise InternalError(f"provider {self.id} was created without an HTTP client")
+        return self.http
 
     @abc.abstractmethod
     def stream_chat(

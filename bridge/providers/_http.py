@@ -37,8 +37,6 @@ from protocol import StreamChunk
 
 log = logging.getLogger("openllm.providers")
 
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
 _MAX_ERROR_BODY = 64 * 1024
 
 
@@ -129,7 +127,7 @@ async def stream_chunks(
                 raise
             delay = getattr(exc, "retry_after", None)
             if delay is None:
-                delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+                delay = random.uniform(0, min(limits.backoff_cap, limits.backoff_base * 2**attempt))
             if anyio.current_time() + delay > deadline:
                 raise
             attempt += 1

@@ -30,13 +30,16 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Timeouts:
     """Seconds. ``gap`` bounds the silence between two chunks of a stream; ``retry_deadline``
-    bounds all attempts of one request together."""
+    bounds all attempts of one request together; retry ``n`` waits up to
+    ``min(backoff_cap, backoff_base * 2**n)`` (full jitter) unless the server said how long."""
 
     connect: float = 10.0
     first_byte: float = 120.0
     gap: float = 60.0
     retry_deadline: float = 60.0
     max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
 
 
 @dataclass

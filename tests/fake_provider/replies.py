@@ -65,8 +65,8 @@ def text_reply(provider: str, words: list[str], usage: tuple[int, int] = (5, 7))
         events += [openai_event(finish="stop"), {"choices": [], "usage": _openai_usage(usage)}]
         return Reply.sse(*events, done=True)
     if provider == "anthropic":
-        steps = [anthropic_start(usage[0]),
-                 anthropic_event("content_block_start", index=0, content_block={"type": "text", "text": ""})]  # fmt: skip
+        first_block = anthropic_event("content_block_start", index=0, content_block={"type": "text", "text": ""})
+        steps = [anthropic_start(usage[0]), first_block]
         steps += [
             anthropic_event("content_block_delta", index=0, delta={"type": "text_delta", "text": w}) for w in words
         ]

@@ -88,7 +88,10 @@ class Connection:
 
 
 class FakeServer:
-    def __init__(self) -> None:
+    def __init__(self, default: Reply | None = None) -> None:
+        """``default`` answers every request when no reply is queued (benchmarks); otherwise such
+        a request gets a 599 error."""
+        self.default = default
         self.requests: list[Recorded] = []
         self.connections: list[Connection] = []
         self._replies: deque[Reply] = deque()
@@ -175,11 +178,13 @@ class FakeServer:
                 with self._lock:
                     self.requests.append(request)
                     self._lock.notify_all()
-                    reply = self._replies.popleft() if self._replies else Reply.json({"error": "no reply queued"}, 599)
+                    reply = self._replies.popleft() if self._replies else self.default or _NOTHING_QUEUED
                 if not await self._play(reply, reader, writer, connection):
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             self._note(connection, "client")
+        except asyncio.CancelledError:  # the server is shutting down: end quietly
+            return
         finally:
             if connection.closed is None:
                 self._note(connection, "server")
@@ -243,6 +248,7 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
+_NOTHING_QUEUED = Reply.json({"error": "no reply queued"}, 599)
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
             429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout", 529: "Overloaded"}  # fmt: skip

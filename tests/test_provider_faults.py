@@ -5,6 +5,7 @@ closes the upstream connection."""
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -101,10 +102,14 @@ async def test_retry_after_beyond_the_deadline_fails_at_once(server: FakeServer)
 
 
 @pytest.mark.parametrize("status", [500, 503, 529])
-async def test_server_errors_are_retried_then_succeed(server: FakeServer, status: int) -> None:
+async def test_server_errors_are_retried_then_succeed(
+    server: FakeServer, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="openllm")
     server.enqueue(Reply.json({"error": {"message": "boom"}}, status), text_reply("anthropic", ["fine"]))
     chunks, _ = await _chat(server, FAST, "anthropic", provider_closes=False)
     assert text(chunks) == "fine" and len(server.requests) == 2
+    assert "retries=1 outcome=ok" in caplog.text  # the engine's log line counts the retry
 
 
 async def test_server_errors_give_up_after_max_retries(server: FakeServer) -> None:

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_provider import FakeServer, Recorded
+from fake_provider import FakeServer, Recorded, Reply
 from fake_provider.harness import KEY, collect, engine, request, text
 from fake_provider.replies import BASE_PATHS, text_reply
 
+from bridge.errors import AuthError
 from bridge.providers import anthropic, gemini, ollama
 from bridge.providers._openai_chat import ChatDialect, build_body
-from protocol import ChatMessage, StreamOptions, ToolSpec
+from protocol import ChatMessage, StreamOptions, ToolSpec, validate
 
 pytestmark = pytest.mark.anyio
 
@@ -205,3 +206,58 @@ def test_anthropic_needs_max_tokens_and_can_ask_for_thinking() -> None:
     body = anthropic.build_body("m", [{"role": "user", "content": "hi"}], {}, {"thinking_budget": 2048})
     assert body["max_tokens"] == anthropic.DEFAULT_MAX_TOKENS
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+
+
+MODEL_LISTS: dict[str, tuple[list[Reply], list[str], list[str]]] = {
+    # provider -> (pages the server answers, paths the bridge must ask for, model ids it must report)
+    "openai": ([Reply.json({"object": "list", "data": [{"id": "gpt-4o", "object": "model"}, {"id": "o3"}]})],
+               ["/v1/models"], ["gpt-4o", "o3"]),
+    "mistral": ([Reply.json({"object": "list", "data": [{"id": "mistral-small-latest"}]})],
+                ["/v1/models"], ["mistral-small-latest"]),
+    "openrouter": ([Reply.json({"data": [{"id": "anthropic/claude-haiku-4.5", "name": "Claude Haiku"}]})],
+                   ["/api/v1/models"], ["anthropic/claude-haiku-4.5"]),
+    "azure": ([Reply.json({"data": [{"id": "gpt-4o-2024-08-06"}]})],
+              ["/openai/models?api-version=2024-10-21"], ["gpt-4o-2024-08-06"]),
+    "anthropic": (
+        [Reply.json({"data": [{"id": "claude-a", "display_name": "A"}], "has_more": True, "last_id": "claude-a"}),
+         Reply.json({"data": [{"id": "claude-b", "display_name": "B"}], "has_more": False, "last_id": "claude-b"})],
+        ["/v1/models?limit=1000", "/v1/models?limit=1000&after_id=claude-a"], ["claude-a", "claude-b"],
+    ),
+    "gemini": (
+        [Reply.json({"models": [{"name": "models/gemini-2.5-flash", "displayName": "Flash",
+                                 "inputTokenLimit": 1048576,
+                                 "supportedGenerationMethods": ["generateContent", "countTokens"]},
+                                {"name": "models/embedding-001", "supportedGenerationMethods": ["embedContent"]}],
+                     "nextPageToken": "p2"}),
+         Reply.json({"models": [{"name": "models/gemini-2.5-pro",
+                                 "supportedGenerationMethods": ["generateContent"]}]})],
+        ["/v1beta/models?pageSize=1000", "/v1beta/models?pageSize=1000&pageToken=p2"],
+        ["gemini-2.5-flash", "gemini-2.5-pro"],
+    ),
+    "ollama": ([Reply.json({"models": [{"name": "llama3.2:3b", "model": "llama3.2:3b"}, {"name": "qwen3:8b"}]})],
+               ["/api/tags"], ["llama3.2:3b", "qwen3:8b"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("provider", sorted(MODEL_LISTS))
+async def test_models_come_from_the_providers_list_endpoint(server: FakeServer, provider: str) -> None:
+    pages, paths, ids = MODEL_LISTS[provider]
+    server.enqueue(*pages)
+    before = len(server.requests)
+    async with engine(provider) as bridge:
+        models = await bridge.list_models(provider, server.url + BASE_PATHS.get(provider, ""))
+    for model in models:
+        validate("ModelInfo", model)
+    assert [m["id"] for m in models] == ids and {m["provider"] for m in models} == {provider}
+    sent = server.requests[before:]
+    assert [(r.method, r.path) for r in sent] == [("GET", path) for path in paths]
+    _, present, absent, _ = EXPECTED[provider]
+    for request_sent in sent:
+        assert {k: request_sent.headers.get(k) for k in present} == present and not absent & set(request_sent.headers)
+
+
+async def test_a_failing_model_list_raises_the_mapped_error(server: FakeServer) -> None:
+    server.enqueue(Reply.json({"error": {"message": "Incorrect API key provided"}}, 401))
+    async with engine("openai") as bridge:
+        with pytest.raises(AuthError, match="Incorrect API key provided"):
+            await bridge.list_models("openai", server.url + "/v1")

@@ -197,6 +197,15 @@ async def test_an_html_502_page_is_a_server_error_with_a_short_message(server: F
     assert error["message"] == "openrouter (502): HTTP 502 with an HTML page (502 Bad Gateway)"
 
 
+async def test_a_key_echoed_in_an_error_body_is_masked(server: FakeServer) -> None:
+    server.enqueue(
+        Reply.json({"error": {"message": f"Incorrect API key provided: {KEY}.", "code": "invalid_api_key"}}, 401)
+    )
+    chunks, _ = await _chat(server, NO_RETRY, provider_closes=False)
+    error = _failure(chunks)  # asserts the key is not in the message
+    assert error["code"] == "auth" and f"Incorrect API key provided: {KEY[:3]}…{KEY[-4:]}." in error["message"]
+
+
 async def test_connection_refused_is_a_network_error(server: FakeServer) -> None:
     bridge = engine("openai", timeouts=NO_RETRY)
     async with bridge, bridge.chat(request("openai", "http://127.0.0.1:9/v1")) as chunks:

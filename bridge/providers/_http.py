@@ -147,6 +147,7 @@ async def _attempt(
     timeout = httpx2.Timeout(None, connect=limits.connect, pool=limits.connect)
     try:
         async with AsyncExitStack() as stack:
+            first_byte_deadline = anyio.current_time() + limits.first_byte
             with anyio.move_on_after(limits.first_byte) as waiting:
                 response = await stack.enter_async_context(
                     http.stream(
@@ -160,7 +161,8 @@ async def _attempt(
                 raise _errors.from_response(provider, response.status_code, response.headers, body)
             framer = _framer(response.headers.get("content-type", ""), max_event)
             parts = await stack.enter_async_context(aclosing(response.aiter_bytes()))
-            async for part in _TimedReads(provider, parts, limits.first_byte, limits.gap):
+            first_read = max(first_byte_deadline - anyio.current_time(), 0.0)
+            async for part in _TimedReads(provider, parts, first_read, limits.gap):
                 for event in framer.feed(part):
                     for chunk in decoder.feed(event):
                         yield chunk
@@ -177,17 +179,20 @@ class _TimedReads:
     """Body reads, each bounded: ``first`` seconds for the first, ``gap`` seconds for the rest."""
 
     def __init__(self, provider: str, parts: AsyncGenerator[bytes, None], first: float, gap: float) -> None:
-        self._provider, self._parts, self._limit, self._gap = provider, parts, first, gap
+        self._provider, self._parts, self._first, self._gap = provider, parts, first, gap
+        self._started = False
 
     def __aiter__(self) -> _TimedReads:
         return self
 
     async def __anext__(self) -> bytes:
-        with anyio.move_on_after(self._limit):
+        with anyio.move_on_after(self._gap if self._started else self._first):
             part = await self._parts.__anext__()
-            self._limit = self._gap
+            self._started = True
             return part
-        raise errors.UpstreamTimeout(f"{self._provider}: the stream stalled (no data for {self._limit:g}s)")
+        if self._started:
+            raise errors.UpstreamTimeout(f"{self._provider}: the stream stalled (no data for {self._gap:g}s)")
+        raise errors.UpstreamTimeout(f"{self._provider}: no response body within the first-byte timeout")
 
 
 async def _read_limited(provider: str, response: httpx2.Response, gap: float) -> bytes:

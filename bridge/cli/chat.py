@@ -1,19 +1,38 @@
-"""``openllm-bridge chat``: stream one reply to the terminal, or as StreamChunks with --json."""
+"""``openllm-bridge chat``: stream one reply to the terminal, or as StreamChunks with --json.
+
+``--image PATH`` (repeatable) attaches images to the prompt as base64 parts; ``--tools FILE``
+offers the model the tool specs in a JSON list (each checked against the ``ToolSpec`` schema).
+Tool calls are printed, not run: this command streams one turn.
+"""
 
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import signal
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import anyio
 
 from bridge.cancel import CancellationToken
 from bridge.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from bridge.cli._common import make_engine, print_json
+from bridge.errors import InvalidConfigError
 from bridge.redact import redact
-from protocol import ChatMessage, ChatRequest, StreamChunk, StreamOptions
+from protocol import (
+    ChatMessage,
+    ChatRequest,
+    ContentPart,
+    ImagePart,
+    SchemaError,
+    StreamChunk,
+    StreamOptions,
+    ToolSpec,
+    validate,
+)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -25,16 +44,57 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one StreamChunk JSON object per line")
     p.add_argument("--temperature", type=float)
     p.add_argument("--max-tokens", type=int)
+    p.add_argument("--image", action="append", default=[], metavar="PATH", help="attach an image (repeatable)")
+    p.add_argument("--tools", metavar="FILE", help="a JSON file with a list of tool specs the model may call")
     p.add_argument("prompt", nargs="*", help="the prompt (read from stdin when absent)")
     p.set_defaults(handler=run)
+
+
+_IMAGE_TYPES: dict[str, Literal["image/png", "image/jpeg", "image/gif", "image/webp"]] = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+}  # fmt: skip
+
+
+def _image(path: str) -> ImagePart:
+    media_type = _IMAGE_TYPES.get(Path(path).suffix.lower())
+    if media_type is None:
+        raise InvalidConfigError(f"--image {path}: use a .png, .jpg, .gif or .webp file")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidConfigError(f"--image {path}: {exc.strerror}") from exc
+    return {"type": "image", "media_type": media_type, "data": base64.b64encode(data).decode("ascii")}
+
+
+def _tools(path: str) -> list[ToolSpec]:
+    try:
+        tools = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidConfigError(f"--tools {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise InvalidConfigError(f"--tools {path}: not valid JSON ({exc})") from exc
+    if not isinstance(tools, list):
+        raise InvalidConfigError(f"--tools {path}: expected a JSON list of tool specs")
+    for index, tool in enumerate(tools):
+        try:
+            validate("ToolSpec", tool)
+        except SchemaError as exc:
+            raise InvalidConfigError(f"--tools {path}: tool {index}: {exc}") from exc
+    return tools
 
 
 def _request(args: argparse.Namespace, prompt: str) -> ChatRequest:
     messages: list[ChatMessage] = []
     if args.system:
         messages.append({"role": "system", "content": args.system})
-    messages.append({"role": "user", "content": prompt})
+    if args.image:
+        parts: list[ContentPart] = [{"type": "text", "text": prompt}, *(_image(path) for path in args.image)]
+        messages.append({"role": "user", "content": parts})
+    else:
+        messages.append({"role": "user", "content": prompt})
     options: StreamOptions = {}
+    if args.tools:
+        options["tools"] = _tools(args.tools)
     if args.temperature is not None:
         options["temperature"] = args.temperature
     if args.max_tokens is not None:

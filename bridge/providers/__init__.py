@@ -73,7 +73,7 @@ class Registry:
 BUILTIN = Registry(
     [
         ProviderSpec("openai", "OpenAI", "https://api.openai.com/v1", ("OPENAI_API_KEY",), True,
-                     _caps(thinking=True), "bridge.providers.openai:OpenAIProvider"),
+                     _caps(), "bridge.providers.openai:OpenAIProvider"),
         ProviderSpec("anthropic", "Anthropic", "https://api.anthropic.com", ("ANTHROPIC_API_KEY",), True,
                      _caps(thinking=True), "bridge.providers.anthropic:AnthropicProvider"),
         ProviderSpec("gemini", "Google Gemini", "https://generativelanguage.googleapis.com",

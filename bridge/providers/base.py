@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bridge.errors import InternalError
 from protocol import ChatMessage, ModelInfo, StreamChunk, StreamOptions
 
 if TYPE_CHECKING:
@@ -29,13 +30,16 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Timeouts:
     """Seconds. ``gap`` bounds the silence between two chunks of a stream; ``retry_deadline``
-    bounds all attempts of one request together."""
+    bounds all attempts of one request together; retry ``n`` waits up to
+    ``min(backoff_cap, backoff_base * 2**n)`` (full jitter) unless the server said how long."""
 
     connect: float = 10.0
     first_byte: float = 120.0
     gap: float = 60.0
     retry_deadline: float = 60.0
     max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
 
 
 @dataclass
@@ -61,6 +65,12 @@ class Provider(abc.ABC):
     def __init__(self, provider_id: str, http: httpx2.AsyncClient | None = None) -> None:
         self.id = provider_id
         self.http = http
+
+    def client(self) -> httpx2.AsyncClient:
+        """The shared HTTP client, for providers that speak HTTP."""
+        if self.http is None:
+            raise InternalError(f"provider {self.id} was created without an HTTP client")
+        return self.http
 
     @abc.abstractmethod
     def stream_chat(

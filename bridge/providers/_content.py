@@ -1,0 +1,100 @@
+"""Small pieces every request builder and decoder needs: message parts, tool arguments, ids."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from bridge.errors import ProtocolError
+from protocol import (
+    ChatMessage,
+    ContentPart,
+    FinishReason,
+    ImagePart,
+    StreamChunk,
+    ToolCallPart,
+    ToolResultPart,
+    ToolSpec,
+)
+
+
+def parts_of(message: ChatMessage) -> list[ContentPart]:
+    content = message["content"]
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+
+
+def text_of(message: ChatMessage) -> str:
+    return "".join(p["text"] for p in parts_of(message) if p["type"] == "text")
+
+
+def images_of(message: ChatMessage) -> list[ImagePart]:
+    return [p for p in parts_of(message) if p["type"] == "image"]
+
+
+def tool_calls_of(message: ChatMessage) -> list[ToolCallPart]:
+    return [p for p in parts_of(message) if p["type"] == "tool_call"]
+
+
+def tool_results_of(message: ChatMessage) -> list[ToolResultPart]:
+    return [p for p in parts_of(message) if p["type"] == "tool_result"]
+
+
+def data_url(image: ImagePart) -> str:
+    return f"data:{image['media_type']};base64,{image['data']}"
+
+
+def parse_arguments(raw: Any, tool: str) -> dict[str, Any]:
+    """Tool arguments as a dict: streamed fragments joined and parsed; no arguments at all, or an
+    empty string (what several APIs send for a call without parameters), is ``{}``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return {}
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise ProtocolError(f"the arguments of tool call {tool!r} are not valid JSON: {raw[:200]!r}") from exc
+    if not isinstance(value, dict):
+        raise ProtocolError(f"the arguments of tool call {tool!r} are not a JSON object: {str(raw)[:200]!r}")
+    return value
+
+
+def text_chunk(text: str, *, thinking: bool = False) -> StreamChunk:
+    if thinking:
+        return {"type": "thinking", "text": text}
+    return {"type": "text", "text": text}
+
+
+def function_tool(tool: ToolSpec) -> dict[str, Any]:
+    """A tool in the OpenAI function format (also Ollama's)."""
+    function: dict[str, Any] = {"name": tool["name"], "parameters": tool["parameters"]}
+    if "description" in tool:
+        function["description"] = tool["description"]
+    return {"type": "function", "function": function}
+
+
+def new_call_id() -> str:
+    """For APIs whose tool calls carry no id (Gemini, Ollama): unique, so results can refer to it."""
+    return f"call_{uuid.uuid4().hex[:24]}"
+
+
+def tool_call_chunk(call_id: str | None, name: str, arguments: Any) -> StreamChunk:
+    return {
+        "type": "tool_call",
+        "id": call_id or new_call_id(),
+        "name": name,
+        "arguments": parse_arguments(arguments, name),
+    }
+
+
+def closing_chunks(finish: FinishReason, usage: tuple[int, int] | None, made_tool_calls: bool) -> list[StreamChunk]:
+    """``usage`` (once, when reported) then ``done``. APIs that say "stop" after asking for tools
+    (Gemini, Ollama) get ``tool_calls``, so a caller can rely on the finish reason alone."""
+    if made_tool_calls and finish == "stop":
+        finish = "tool_calls"
+    chunks: list[StreamChunk] = []
+    if usage is not None:
+        chunks.append({"type": "usage", "input_tokens": usage[0], "output_tokens": usage[1]})
+    chunks.append({"type": "done", "finish_reason": finish})
+    return chunks

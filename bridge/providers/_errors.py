@@ -1,0 +1,187 @@
+"""The one place where provider failures become :class:`bridge.errors.BridgeError` s.
+
+Three inputs: an HTTP status with its error body (:func:`from_response`), an error object inside
+a 200 stream (:func:`from_payload`), and an exception of the HTTP client (:func:`from_transport`).
+The provider's own message is kept (after :func:`bridge.redact.redact`), because "prompt is too
+long: 3333404 tokens > 200000 maximum" says more than any code. Bodies come in every shape the
+APIs use: ``{"error": {"message", "type", "code"}}`` (OpenAI, Anthropic, Gemini with ``status``,
+OpenRouter with a numeric code), ``{"error": "…"}`` (Ollama), ``{"detail": …}`` and
+``{"message": …}`` (Mistral), and HTML pages from proxies.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+
+from bridge import errors
+from bridge.redact import redact
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
+_MAX_MESSAGE = 600
+_CONTEXT_HINTS = re.compile(
+    r"context[ _](length|window)|prompt is too long|prompt too long|maximum context|too many tokens"
+    r"|input token count exceeds|exceeds the maximum number of tokens|reduce the length",
+    re.IGNORECASE,
+)
+_CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
+_AUTH_HINTS = re.compile(r"api[ _]key not valid|API_KEY_INVALID|invalid api key|invalid x-api-key", re.IGNORECASE)
+# In-stream error types (Anthropic's and OpenAI's ``error.type``) for errors that carry no status.
+_TYPE_STATUS = {
+    "authentication_error": 401, "permission_error": 403, "not_found_error": 404, "rate_limit_error": 429,
+    "invalid_request_error": 400, "request_too_large": 413, "api_error": 500, "overloaded_error": 529,
+    "server_error": 500, "insufficient_quota": 429,
+}  # fmt: skip
+
+
+def from_response(provider: str, status: int, headers: Mapping[str, str], body: bytes) -> errors.BridgeError:
+    payload = _json_or_none(body)
+    message = _message(payload) if payload is not None else None
+    if message is None:
+        message = _non_json_summary(status, headers, body)
+    return _classify(provider, status, message, payload, retry_after(headers, payload))
+
+
+def from_payload(provider: str, payload: Mapping[str, Any]) -> errors.BridgeError:
+    """An error object that arrived inside a stream, after the HTTP status said 200."""
+    error = payload.get("error", payload)
+    status: int | None = None
+    if isinstance(error, Mapping):
+        for candidate in (error.get("code"), error.get("status")):
+            if isinstance(candidate, int) and 400 <= candidate < 600:
+                status = candidate
+        if status is None:
+            status = _TYPE_STATUS.get(str(error.get("type") or error.get("code") or ""))
+    message = _message(payload) or "the provider reported an error in the stream"
+    return _classify(provider, status or 500, message, payload, None, in_stream=True)
+
+
+def from_transport(provider: str, exc: httpx2.HTTPError) -> errors.BridgeError:
+    """Map the HTTP client's exceptions, most specific first."""
+    where = _where(exc)
+    if isinstance(exc, httpx2.ConnectTimeout):
+        return errors.UpstreamTimeout(f"{provider}: timed out connecting to {where}")
+    if isinstance(exc, httpx2.TimeoutException):
+        return errors.UpstreamTimeout(f"{provider}: timed out talking to {where}")
+    if isinstance(exc, httpx2.ConnectError):
+        return errors.NetworkError(f"{provider}: cannot connect to {where}: {redact(str(exc)) or type(exc).__name__}")
+    if isinstance(exc, httpx2.TransportError):
+        detail = redact(str(exc)) or type(exc).__name__
+        return errors.NetworkError(f"{provider}: the connection to {where} failed: {detail}")
+    return errors.ProtocolError(f"{provider}: {type(exc).__name__}: {redact(str(exc))}")
+
+
+def retry_after(headers: Mapping[str, str], payload: Any = None) -> float | None:
+    """Seconds to wait as the server asked: ``retry-after-ms``, ``retry-after`` (seconds or an HTTP
+    date), or Gemini's ``RetryInfo.retryDelay`` (``"48s"``) in the error body."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if (value := lowered.get("retry-after-ms")) is not None:
+        try:
+            return max(float(value) / 1000, 0.0)
+        except ValueError:
+            pass
+    if (value := lowered.get("retry-after")) is not None:
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            return max(when.timestamp() - time.time(), 0.0)
+    error = payload.get("error") if isinstance(payload, Mapping) else None
+    for detail in error.get("details", []) if isinstance(error, Mapping) else []:
+        delay = detail.get("retryDelay") if isinstance(detail, Mapping) else None
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return max(float(delay[:-1]), 0.0)
+            except ValueError:
+                pass
+    return None
+
+
+def _classify(
+    provider: str, status: int, message: str, payload: Any, delay: float | None, *, in_stream: bool = False
+) -> errors.BridgeError:
+    """``status`` picks the class; an in-stream error's status is inferred, so the chunk carries none."""
+    text = f"{provider} ({'error in stream' if in_stream else status}): {redact(message)[:_MAX_MESSAGE]}"
+    code = _error_code(payload)
+    error = _pick_class(status, message, code, payload)
+    if error is errors.RateLimitedError:
+        return errors.RateLimitedError(text, status=None if in_stream else status, retry_after=delay)
+    retryable = status in RETRYABLE_STATUSES if error is errors.ServerError else None
+    return error(text, status=None if in_stream else status, retryable=retryable)
+
+
+def _pick_class(status: int, message: str, code: str | None, payload: Any) -> type[errors.BridgeError]:
+    if status in (401, 403) or (status == 400 and _AUTH_HINTS.search(f"{message} {payload}")):
+        return errors.AuthError
+    if status == 404:
+        return errors.NotFoundError
+    if status == 429:
+        return errors.RateLimitedError
+    if status == 408:
+        return errors.UpstreamTimeout
+    if status >= 500:
+        return errors.ServerError
+    if code in _CONTEXT_CODES or _CONTEXT_HINTS.search(message):
+        return errors.ContextLengthError
+    return errors.BadRequestError
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _message(payload: Any) -> str | None:
+    if isinstance(payload, list) and payload:  # Gemini's JSON-array stream wraps errors in a list
+        return _message(payload[0])
+    if not isinstance(payload, Mapping):
+        return None
+    error = payload.get("error")
+    if isinstance(error, str):
+        return error
+    if isinstance(error, Mapping) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    detail = payload.get("detail")
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):  # FastAPI-style validation errors
+        return "; ".join(str(d.get("msg", d)) if isinstance(d, Mapping) else str(d) for d in detail)
+    if isinstance(payload.get("message"), str):
+        return str(payload["message"])
+    return None
+
+
+def _error_code(payload: Any) -> str | None:
+    error = payload.get("error") if isinstance(payload, Mapping) else None
+    code = error.get("code") if isinstance(error, Mapping) else None
+    return code if isinstance(code, str) else None
+
+
+def _non_json_summary(status: int, headers: Mapping[str, str], body: bytes) -> str:
+    """An HTML error page from a proxy, or plain text: say what it was, without dumping markup."""
+    text = body.decode("utf-8", "replace")
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    if "html" in content_type or text.lstrip()[:1] == "<":
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        summary = " ".join(title.group(1).split()) if title else "no title"
+        return f"HTTP {status} with an HTML page ({summary})"
+    return " ".join(text.split())[:_MAX_MESSAGE] or f"HTTP {status} with an empty body"
+
+
+def _where(exc: httpx2.HTTPError) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:
+        return "the provider"
+    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}"

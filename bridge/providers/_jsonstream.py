@@ -1,0 +1,144 @@
+"""Sans-I/O decoders for the two JSON framings providers stream besides SSE.
+
+- :class:`NDJSONDecoder`: one JSON value per ``\\n``-terminated line (Ollama). Split on LF only
+  (a CR before it is whitespace to JSON); blank lines are skipped.
+- :class:`JSONValuesDecoder`: a body that is one JSON value, or a JSON array delivered bit by
+  bit (Gemini's ``streamGenerateContent`` without ``alt=sse`` sends ``[{…}\\n,\\r\\n{…}]``).
+  It returns each top-level array element as soon as its closing bracket arrives, or the whole
+  value when the body is not an array. The scanner only tracks strings and nesting, then hands
+  each complete element to :func:`json.loads`.
+
+Both return parsed values from ``feed(bytes)``, finish with ``flush()``, and raise
+:class:`bridge.errors.ProtocolError` on invalid JSON or a value larger than ``max_event_bytes``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bridge.errors import ProtocolError
+from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES
+
+
+def parse_json(text: str | bytes, what: str = "event") -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        preview = text[:80].decode("utf-8", "replace") if isinstance(text, bytes) else text[:80]
+        raise ProtocolError(f"invalid JSON in a streamed {what}: {exc.args[0]} (starts {preview!r})") from exc
+
+
+class NDJSONDecoder:
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self._max = max_event_bytes
+        self._partial = bytearray()
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        self._partial += chunk
+        if b"\n" not in chunk:
+            self._check_size()
+            return []
+        *lines, rest = bytes(self._partial).split(b"\n")
+        self._partial = bytearray(rest)
+        self._check_size()
+        return [parse_json(line, "line") for line in lines if line.strip()]
+
+    def flush(self) -> list[Any]:
+        rest, self._partial = bytes(self._partial), bytearray()
+        return [parse_json(rest, "line")] if rest.strip() else []
+
+    def _check_size(self) -> None:
+        if len(self._partial) > self._max:
+            raise ProtocolError(f"a JSON line exceeds {self._max} bytes")
+
+
+_STRUCTURE = re.compile(rb'["\[\]{}]')
+_STRING_END = re.compile(rb'["\\]')
+
+
+class JSONValuesDecoder:
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self._max = max_event_bytes
+        self._buffer = bytearray()
+        self._pos = 0  # how far the buffer has been scanned
+        self._start = -1  # where the value being collected starts, -1 when between values
+        self._depth = 0  # nesting depth, the top-level array itself counting as 1
+        self._in_string = False
+        self._array: bool | None = None  # None until the first non-blank byte says what the body is
+        self._values: list[Any] = []
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        self._buffer += chunk
+        self._values = []
+        buffer, pos = self._buffer, self._pos
+        if self._array is None:
+            stripped = buffer.lstrip()
+            if not stripped:
+                return []
+            self._array = stripped[:1] == b"["
+            if not self._array:
+                self._start = len(buffer) - len(stripped)
+        while pos < len(buffer):
+            if self._in_string:
+                match = _STRING_END.search(buffer, pos)
+                if match is None:
+                    pos = len(buffer)
+                    break
+                if match.group() == b"\\":
+                    if match.end() >= len(buffer):  # the escaped byte has not arrived yet
+                        pos = match.start()
+                        break
+                    pos = match.end() + 1
+                    continue
+                self._in_string, pos = False, match.end()
+                self._value_end(pos)
+                continue
+            match = _STRUCTURE.search(buffer, pos)
+            if match is None:
+                pos = len(buffer)
+                break
+            byte, pos = match.group(), match.end()
+            if byte == b'"':
+                self._in_string = True
+                self._begin(match.start())
+            elif byte in b"[{":
+                self._depth += 1
+                if self._depth > 1 or not self._array:
+                    self._begin(match.start())
+            else:
+                self._depth -= 1
+                self._value_end(pos)
+        self._pos = pos
+        self._compact()
+        return self._values
+
+    def flush(self) -> list[Any]:
+        rest = bytes(self._buffer).strip()
+        self._buffer, self._pos, self._start = bytearray(), 0, -1
+        if self._array is False and rest:  # a scalar body, or an object cut short: let json say which
+            return [parse_json(rest, "JSON value")]
+        if self._depth or self._in_string or rest not in (b"", b"]"):
+            raise ProtocolError("the JSON response body ended in the middle of a value")
+        return []
+
+    def _value_end(self, end: int) -> None:
+        if self._depth == (1 if self._array else 0) and self._start >= 0:
+            self._values.append(parse_json(bytes(self._buffer[self._start : end]), "JSON value"))
+            self._start = -1
+
+    def _begin(self, offset: int) -> None:
+        if self._start < 0:
+            self._start = offset
+
+    def _compact(self) -> None:
+        """Drop what has been consumed, so a long stream does not keep every element in memory."""
+        keep_from = self._start if self._start >= 0 else self._pos
+        if keep_from > 0:
+            del self._buffer[:keep_from]
+            self._pos -= keep_from
+            if self._start >= 0:
+                self._start = 0
+        if self._start >= 0 and len(self._buffer) > self._max:
+            raise ProtocolError(f"a JSON value exceeds {self._max} bytes")

@@ -1,0 +1,15 @@
+"""OpenAI: Chat Completions at ``{api_base}/chat/completions`` (default base
+``https://api.openai.com/v1``, as the official SDK), ``Authorization: Bearer``.
+
+Requests ask for ``stream_options.include_usage`` so the last event reports usage, and send
+``max_completion_tokens`` (the o-series and GPT-5 models reject ``max_tokens``). Models come from
+``GET {api_base}/models``. The Responses API is not used.
+"""
+
+from __future__ import annotations
+
+from bridge.providers._openai_chat import OpenAIChatProvider
+
+
+class OpenAIProvider(OpenAIChatProvider):
+    pass

@@ -1,0 +1,263 @@
+"""What the bridge sends, checked against each provider's documented API: method, path, auth
+header, and the whole body for one conversation with a system prompt, an image, a tool call, its
+result and every option. A wrong field name or encoding fails here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fake_provider import FakeServer, Recorded, Reply
+from fake_provider.harness import KEY, collect, engine, request, text
+from fake_provider.replies import BASE_PATHS, text_reply
+
+from bridge.errors import AuthError
+from bridge.providers import anthropic, gemini, ollama
+from bridge.providers._openai_chat import ChatDialect, build_body
+from protocol import ChatMessage, StreamOptions, ToolSpec, validate
+
+pytestmark = pytest.mark.anyio
+
+IMAGE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAcCBlCwAAAABJRU5ErkJggg=="
+WEATHER: ToolSpec = {
+    "name": "get_weather",
+    "description": "Current weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+CONVERSATION: list[ChatMessage] = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": [{"type": "text", "text": "What is this, and the weather?"},
+                                 {"type": "image", "media_type": "image/png", "data": IMAGE}]},
+    {"role": "assistant", "content": [{"type": "text", "text": "Checking."},
+                                      {"type": "tool_call", "id": "call_1", "name": "get_weather",
+                                       "arguments": {"city": "Paris"}}]},
+    {"role": "tool", "content": [{"type": "tool_result", "tool_call_id": "call_1", "name": "get_weather",
+                                  "content": "18C"}]},
+    {"role": "user", "content": "Thanks"},
+]  # fmt: skip
+OPTIONS: dict[str, Any] = {
+    "temperature": 0.2, "max_tokens": 50, "top_p": 0.9, "stop": ["END"], "tools": [WEATHER],
+    "tool_choice": {"type": "tool", "name": "get_weather"},
+}  # fmt: skip
+OPENAI_TOOL = {"type": "function", "function": {"name": "get_weather", "description": WEATHER["description"],
+                                                "parameters": WEATHER["parameters"]}}  # fmt: skip
+
+
+def _openai_messages(image_part: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "text", "text": "What is this, and the weather?"}, image_part]},
+        {"role": "assistant", "content": "Checking.", "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
+        {"role": "user", "content": "Thanks"},
+    ]  # fmt: skip
+
+
+def _openai_body(**variant: Any) -> dict[str, Any]:
+    image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{IMAGE}"}}
+    body = {
+        "model": "m", "stream": True, "stream_options": {"include_usage": True}, "messages": _openai_messages(image),
+        "temperature": 0.2, "top_p": 0.9, "stop": ["END"], "max_completion_tokens": 50, "tools": [OPENAI_TOOL],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    }  # fmt: skip
+    body.update(variant)
+    return body
+
+
+def _mistral_body() -> dict[str, Any]:
+    body = _openai_body(max_tokens=50)
+    del body["max_completion_tokens"], body["stream_options"]
+    body["messages"] = _openai_messages({"type": "image_url", "image_url": f"data:image/png;base64,{IMAGE}"})
+    return body
+
+
+def _openrouter_body() -> dict[str, Any]:
+    body = _openai_body(max_tokens=50)
+    del body["max_completion_tokens"]
+    return body
+
+
+ANTHROPIC_BODY = {
+    "model": "m", "max_tokens": 50, "stream": True, "system": "Be brief.", "temperature": 0.2, "top_p": 0.9,
+    "stop_sequences": ["END"],
+    "messages": [
+        {"role": "user", "content": [
+            {"type": "text", "text": "What is this, and the weather?"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": IMAGE}}]},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": "Checking."},
+            {"type": "tool_use", "id": "call_1", "name": "get_weather", "input": {"city": "Paris"}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "call_1", "content": "18C"}, {"type": "text", "text": "Thanks"}]},
+    ],
+    "tools": [{"name": "get_weather", "description": WEATHER["description"], "input_schema": WEATHER["parameters"]}],
+    "tool_choice": {"type": "tool", "name": "get_weather"},
+}  # fmt: skip
+GEMINI_BODY = {
+    "contents": [
+        {"role": "user", "parts": [{"text": "What is this, and the weather?"},
+                                   {"inlineData": {"mimeType": "image/png", "data": IMAGE}}]},
+        {"role": "model", "parts": [{"text": "Checking."},
+                                    {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]},
+        {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"result": "18C"}}},
+                                   {"text": "Thanks"}]},
+    ],
+    "systemInstruction": {"parts": [{"text": "Be brief."}]},
+    "generationConfig": {"temperature": 0.2, "topP": 0.9, "maxOutputTokens": 50, "stopSequences": ["END"]},
+    "tools": [{"functionDeclarations": [{"name": "get_weather", "description": WEATHER["description"],
+                                         "parametersJsonSchema": WEATHER["parameters"]}]}],
+    "toolConfig": {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_weather"]}},
+}  # fmt: skip
+OLLAMA_BODY = {
+    "model": "m", "stream": True,
+    "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is this, and the weather?", "images": [IMAGE]},
+        {"role": "assistant", "content": "Checking.",
+         "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+        {"role": "tool", "content": "18C", "tool_name": "get_weather"},
+        {"role": "user", "content": "Thanks"},
+    ],
+    "options": {"temperature": 0.2, "top_p": 0.9, "num_predict": 50, "stop": ["END"]},
+    "tools": [OPENAI_TOOL],
+}  # fmt: skip
+
+# provider -> (path, headers that must be present, headers that must be absent, body)
+EXPECTED: dict[str, tuple[str, dict[str, str], set[str], dict[str, Any]]] = {
+    "openai": ("/v1/chat/completions", {"authorization": f"Bearer {KEY}"}, {"api-key"}, _openai_body()),
+    "mistral": ("/v1/chat/completions", {"authorization": f"Bearer {KEY}"}, set(), _mistral_body()),
+    "openrouter": ("/api/v1/chat/completions", {"authorization": f"Bearer {KEY}", "x-title": "Open LLM Bridge"},
+                   set(), _openrouter_body()),
+    "azure": ("/openai/deployments/m/chat/completions?api-version=2024-10-21", {"api-key": KEY}, {"authorization"},
+              _openai_body()),
+    "anthropic": ("/v1/messages", {"x-api-key": KEY, "anthropic-version": "2023-06-01"}, {"authorization"},
+                  ANTHROPIC_BODY),
+    "gemini": ("/v1beta/models/m:streamGenerateContent?alt=sse", {"x-goog-api-key": KEY}, {"authorization"},
+               GEMINI_BODY),
+    "ollama": ("/api/chat", {}, {"authorization"}, OLLAMA_BODY),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        yield fake
+
+
+def _body(recorded: Recorded) -> dict[str, Any]:
+    """The JSON body, with Chat Completions' tool arguments (a JSON string) parsed for comparison."""
+    body: dict[str, Any] = recorded.json
+    for message in body.get("messages", []):
+        for call in message.get("tool_calls", []):
+            if isinstance(call["function"]["arguments"], str):
+                call["function"]["arguments"] = json.loads(call["function"]["arguments"])
+    return body
+
+
+@pytest.mark.parametrize("provider", sorted(EXPECTED))
+async def test_request_matches_the_documented_api(server: FakeServer, provider: str) -> None:
+    path, present, absent, body = EXPECTED[provider]
+    server.enqueue(text_reply(provider, ["Sunny", " and", " 18C."]))
+    before = len(server.requests)
+    chat = request(provider, server.url + BASE_PATHS.get(provider, ""), CONVERSATION, **OPTIONS)
+    chunks = await collect(engine(provider), chat)
+    assert text(chunks) == "Sunny and 18C."
+    sent = server.requests[before]
+    assert (sent.method, sent.path) == ("POST", path)
+    assert sent.headers["content-type"] == "application/json"
+    for name, value in present.items():
+        assert sent.headers.get(name) == value, name
+    assert not absent & set(sent.headers)
+    assert KEY not in sent.path
+    assert _body(sent) == body
+
+
+async def test_azure_deployment_and_api_version_come_from_config(server: FakeServer) -> None:
+    server.enqueue(text_reply("azure", ["ok"]))
+    before = len(server.requests)
+    bridge = engine("azure", deployment="prod-gpt4o", api_version="2025-01-01-preview")
+    await collect(bridge, request("azure", server.url + "/", model="gpt-4o"))
+    assert (
+        server.requests[before].path == "/openai/deployments/prod-gpt4o/chat/completions?api-version=2025-01-01-preview"
+    )
+
+
+@pytest.mark.parametrize(
+    ("choice", "openai", "mistral", "anthropic_choice", "gemini_mode"),
+    [("auto", "auto", "auto", {"type": "auto"}, "AUTO"), ("none", "none", "none", {"type": "none"}, "NONE"),
+     ("required", "required", "any", {"type": "any"}, "ANY")],
+)  # fmt: skip
+def test_tool_choice_in_each_api_format(
+    choice: str, openai: str, mistral: str, anthropic_choice: dict[str, str], gemini_mode: str
+) -> None:
+    options: StreamOptions = {"tools": [WEATHER], "tool_choice": choice}  # type: ignore[typeddict-item]
+    messages: list[ChatMessage] = [{"role": "user", "content": "hi"}]
+    assert build_body("m", messages, options, ChatDialect())["tool_choice"] == openai
+    assert build_body("m", messages, options, ChatDialect(required_tool_choice="any"))["tool_choice"] == mistral
+    assert anthropic.build_body("m", messages, options, {})["tool_choice"] == anthropic_choice
+    assert gemini.build_body(messages, options)["toolConfig"] == {"functionCallingConfig": {"mode": gemini_mode}}
+    assert ("tools" in ollama.build_body("m", messages, options, {})) == (choice != "none")
+
+
+def test_anthropic_needs_max_tokens_and_can_ask_for_thinking() -> None:
+    body = anthropic.build_body("m", [{"role": "user", "content": "hi"}], {}, {"thinking_budget": 2048})
+    assert body["max_tokens"] == anthropic.DEFAULT_MAX_TOKENS
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+
+
+MODEL_LISTS: dict[str, tuple[list[Reply], list[str], list[str]]] = {
+    # provider -> (pages the server answers, paths the bridge must ask for, model ids it must report)
+    "openai": ([Reply.json({"object": "list", "data": [{"id": "gpt-4o", "object": "model"}, {"id": "o3"}]})],
+               ["/v1/models"], ["gpt-4o", "o3"]),
+    "mistral": ([Reply.json({"object": "list", "data": [{"id": "mistral-small-latest"}]})],
+                ["/v1/models"], ["mistral-small-latest"]),
+    "openrouter": ([Reply.json({"data": [{"id": "anthropic/claude-haiku-4.5", "name": "Claude Haiku"}]})],
+                   ["/api/v1/models"], ["anthropic/claude-haiku-4.5"]),
+    "azure": ([Reply.json({"data": [{"id": "gpt-4o-2024-08-06"}]})],
+              ["/openai/models?api-version=2024-10-21"], ["gpt-4o-2024-08-06"]),
+    "anthropic": (
+        [Reply.json({"data": [{"id": "claude-a", "display_name": "A"}], "has_more": True, "last_id": "claude-a"}),
+         Reply.json({"data": [{"id": "claude-b", "display_name": "B"}], "has_more": False, "last_id": "claude-b"})],
+        ["/v1/models?limit=1000", "/v1/models?limit=1000&after_id=claude-a"], ["claude-a", "claude-b"],
+    ),
+    "gemini": (
+        [Reply.json({"models": [{"name": "models/gemini-2.5-flash", "displayName": "Flash",
+                                 "inputTokenLimit": 1048576,
+                                 "supportedGenerationMethods": ["generateContent", "countTokens"]},
+                                {"name": "models/embedding-001", "supportedGenerationMethods": ["embedContent"]}],
+                     "nextPageToken": "p2"}),
+         Reply.json({"models": [{"name": "models/gemini-2.5-pro",
+                                 "supportedGenerationMethods": ["generateContent"]}]})],
+        ["/v1beta/models?pageSize=1000", "/v1beta/models?pageSize=1000&pageToken=p2"],
+        ["gemini-2.5-flash", "gemini-2.5-pro"],
+    ),
+    "ollama": ([Reply.json({"models": [{"name": "llama3.2:3b", "model": "llama3.2:3b"}, {"name": "qwen3:8b"}]})],
+               ["/api/tags"], ["llama3.2:3b", "qwen3:8b"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("provider", sorted(MODEL_LISTS))
+async def test_models_come_from_the_providers_list_endpoint(server: FakeServer, provider: str) -> None:
+    pages, paths, ids = MODEL_LISTS[provider]
+    server.enqueue(*pages)
+    before = len(server.requests)
+    async with engine(provider) as bridge:
+        models = await bridge.list_models(provider, server.url + BASE_PATHS.get(provider, ""))
+    for model in models:
+        validate("ModelInfo", model)
+    assert [m["id"] for m in models] == ids and {m["provider"] for m in models} == {provider}
+    sent = server.requests[before:]
+    assert [(r.method, r.path) for r in sent] == [("GET", path) for path in paths]
+    _, present, absent, _ = EXPECTED[provider]
+    for request_sent in sent:
+        assert {k: request_sent.headers.get(k) for k in present} == present and not absent & set(request_sent.headers)
+
+
+async def test_a_failing_model_list_raises_the_mapped_error(server: FakeServer) -> None:
+    server.enqueue(Reply.json({"error": {"message": "Incorrect API key provided"}}, 401))
+    async with engine("openai") as bridge:
+        with pytest.raises(AuthError, match="Incorrect API key provided"):
+            await bridge.list_models("openai", server.url + "/v1")

@@ -58,7 +58,9 @@ class YamlFile:
 
     def parse(self, text: str) -> Loaded:
         try:
-            document, indent, dash = load_yaml_guess_indent(text)
+            reader = YAML()
+            reader.preserve_quotes = True  # "2024-10-21" stays a quoted string, not a date
+            document, indent, dash = load_yaml_guess_indent(text, yaml=reader)
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f"{self.path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(self.path)

@@ -51,12 +51,16 @@ async def diagnose(api: SettingsAPI) -> Report:
         configs = {c["name"]: c for c in await api.config.get_providers()}
     except BridgeError as exc:
         config_error = exc.message
+    try:
+        stores = await _stores(api)
+    except BridgeError as exc:  # the settings cannot be read: nothing else can be judged
+        return Report([], [], config_error or exc.message)
     checks = [await _check(api, spec, configs.get(spec.id)) for spec in api.secrets.registry]
     for name in configs.keys() - {spec.id for spec in api.secrets.registry}:
         checks.append(
             ProviderCheck(name, name, configs[name].get("source_detail"), "none", ["not a provider the bridge knows"])
         )
-    return Report(await _stores(api), checks, config_error)
+    return Report(stores, checks, config_error)
 
 
 async def _check(api: SettingsAPI, spec: ProviderSpec, config: ProviderConfig | None) -> ProviderCheck:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
 
 from bridge.config import FileConfigProvider
@@ -64,7 +65,7 @@ async def test_an_update_keeps_comments_order_spelling_and_unknown_fields(config
     file = FileConfigProvider(config_file)
     await file.update_provider("openai", {"name": "openai", "api_base": "https://proxy.example/v1", "models": ["o3"]})
     await file.add_provider({"name": "ollama", "api_base": "http://localhost:11434", "models": ["llama3"]})
-    text = config_file.read_text()
+    text = await anyio.Path(config_file).read_text()
     assert text.startswith("# My providers. Keep this comment.\n")
     assert "  - name: openai        # the work account\n" in text
     assert "    apiBase: https://proxy.example/v1\n" in text and "api_base: https://proxy" not in text
@@ -90,12 +91,21 @@ async def test_remove_and_a_missing_file(tmp_path: Path, config_file: Path) -> N
     ("text", "message"),
     [
         ("providers:\n  - name: openai\n    models: [gpt-4o\n", r"config.yaml, line 4, column 1: invalid YAML"),
-        ("providers:\n  - name: openai\n    enabled: yes\n", r"config.yaml, line 3: provider 'openai', field 'enabled'"),
-        ("providers:\n  - name: openai\n    models: gpt-4o\n", r"line 3: provider 'openai', field 'models' must be a list"),
+        (
+            "providers:\n  - name: openai\n    enabled: yes\n",
+            r"config.yaml, line 3: provider 'openai', field 'enabled'",
+        ),
+        (
+            "providers:\n  - name: openai\n    models: gpt-4o\n",
+            r"line 3: provider 'openai', field 'models' must be a list",
+        ),
         ("providers:\n  - name: a\n  - name: OpenAI\n", r"line 3: field 'name' must be a provider id"),
         ("providers:\n  - name: a\n  - name: a\n", r"line 3: provider 'a' is listed twice"),
         ("providers:\n  name: a\n", r"line 1: 'providers' must be a list"),
-        ("providers:\n  - name: a\n    api_base: localhost:1234\n", r"line 3: provider 'a', field 'api_base' must be an http"),
+        (
+            "providers:\n  - name: a\n    api_base: localhost:1234\n",
+            r"line 3: provider 'a', field 'api_base' must be an http",
+        ),
     ],
 )
 async def test_bad_files_are_errors_naming_file_line_and_field(tmp_path: Path, text: str, message: str) -> None:
@@ -115,7 +125,7 @@ async def test_a_bad_write_leaves_the_file_untouched(config_file: Path) -> None:
         await file.update_provider("openai", {"name": "openai", "models": "gpt-4o"})  # type: ignore[typeddict-item]
     with pytest.raises(InvalidConfigError, match="already configured"):
         await file.add_provider({"name": "openai"})
-    assert config_file.read_text() == HAND_WRITTEN
+    assert await anyio.Path(config_file).read_text() == HAND_WRITTEN
 
 
 LITERAL_KEY = "sk-proj-literal0123456789abcdefXYZ"
@@ -123,7 +133,11 @@ LITERAL_KEY = "sk-proj-literal0123456789abcdefXYZ"
 
 @pytest.mark.parametrize(
     "entry",
-    [f"    api_key: {LITERAL_KEY}\n", "    apiKey: hunter2-not-key-shaped\n", f"    headers:\n      auth: Bearer {LITERAL_KEY}\n"],
+    [
+        f"    api_key: {LITERAL_KEY}\n",
+        "    apiKey: hunter2-not-key-shaped\n",
+        f"    headers:\n      auth: Bearer {LITERAL_KEY}\n",
+    ],
 )
 async def test_a_literal_key_in_a_file_is_refused_with_how_to_store_it(tmp_path: Path, entry: str) -> None:
     path = tmp_path / "config.yaml"
@@ -139,7 +153,7 @@ async def test_a_literal_key_in_a_file_is_refused_with_how_to_store_it(tmp_path:
 async def test_a_literal_key_is_never_written(config_file: Path) -> None:
     with pytest.raises(InvalidConfigError, match="holds an API key"):
         await FileConfigProvider(config_file).update_provider("openai", {"name": "openai", "key": LITERAL_KEY})  # type: ignore[typeddict-item]
-    assert config_file.read_text() == HAND_WRITTEN
+    assert await anyio.Path(config_file).read_text() == HAND_WRITTEN
 
 
 async def test_export_and_import_with_a_backup(tmp_path: Path, config_file: Path) -> None:
@@ -234,9 +248,9 @@ def test_kill_9_mid_write_leaves_the_old_or_the_new_file(tmp_path: Path, cli_env
         assert [p["name"] for p in document["providers"]] == ["big", "tail"]
         assert str(document["providers"][0]["notes"]).endswith("x" * 200_000)
     # the lock died with the writer, and the next write clears what it left behind
-    subprocess.run(
-        [sys.executable, "-c", "import anyio, sys; from pathlib import Path; from bridge.config import FileConfigProvider;"
-         " anyio.run(FileConfigProvider(Path(sys.argv[1])).remove_provider, 'tail')", str(path)],
-        env=cli_env, timeout=30, check=True,
-    )  # fmt: skip
+    remove = (
+        "import anyio, sys; from pathlib import Path; from bridge.config import FileConfigProvider;"
+        "anyio.run(FileConfigProvider(Path(sys.argv[1])).remove_provider, 'tail')"
+    )
+    subprocess.run([sys.executable, "-c", remove, str(path)], env=cli_env, timeout=30, check=True)
     assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]

@@ -61,7 +61,12 @@ async def test_default_order_env_dotenv_host_keychain(tmp_path: Path) -> None:
     r = resolver(tmp_path)
     assert await where(r) == ("env:OPENAI_API_KEY", ENV_KEY)
     location = await r.locate("openai")
-    assert [location["detail"], *location["also_in"]] == ["env:OPENAI_API_KEY", f"dotenv:{tmp_path / '.env'}", "host", "keychain"]
+    assert [location["detail"], *location["also_in"]] == [
+        "env:OPENAI_API_KEY",
+        f"dotenv:{tmp_path / '.env'}",
+        "host",
+        "keychain",
+    ]
 
 
 async def test_each_source_answers_when_those_before_it_are_empty(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ class FileConfigProvider:
         self.path = path
         self.name: str = name
         self._file = YamlFile(path)
-        self._cache: tuple[_Signature, list[ProviderConfig], dict[str, Any]] | None = None
+        self._cache: tuple[_Signature, list[ProviderConfig] | InvalidConfigError, dict[str, Any]] | None = None
 
     @classmethod
     def user(cls, environ: Mapping[str, str] | None = None) -> FileConfigProvider:
@@ -69,23 +69,36 @@ class FileConfigProvider:
         source: Literal["user", "workspace"] = "workspace" if self.name == "workspace" else "user"
         return [{**p, "source": source, "source_detail": str(self.path)} for p in providers]
 
-    async def read_settings(self) -> dict[str, Any]:
-        _, settings = await anyio.to_thread.run_sync(self._read)
-        return settings
-
     def _read(self) -> tuple[list[ProviderConfig], dict[str, Any]]:
+        """Providers and settings, re-read when the file changed. A bad provider entry does not
+        stop the settings from being read (``doctor`` needs them to report the entry)."""
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
             return [], {}
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        if self._cache is not None and self._cache[0] == signature:
-            return self._cache[1], self._cache[2]
-        document = self._file.load().document
-        providers = check_document(document, Origin(str(self.path)))
-        settings = dict(document.get("settings") or {}) if document is not None else {}
-        self._cache = (signature, providers, settings)
+        if self._cache is None or self._cache[0] != signature:
+            document = self._file.load().document
+            settings = document.get("settings") if isinstance(document, Mapping) else None
+            try:
+                providers: list[ProviderConfig] | InvalidConfigError = check_document(document, Origin(str(self.path)))
+            except InvalidConfigError as exc:
+                providers = exc
+            self._cache = (signature, providers, dict(settings) if isinstance(settings, Mapping) else {})
+        _, providers, settings = self._cache
+        if isinstance(providers, InvalidConfigError):
+            raise InvalidConfigError(providers.message)
         return providers, settings
+
+    async def read_settings(self) -> dict[str, Any]:
+        def read() -> dict[str, Any]:
+            try:
+                return self._read()[1]
+            except InvalidConfigError:
+                assert self._cache is not None  # parsed, but a provider entry is bad
+                return self._cache[2]
+
+        return await anyio.to_thread.run_sync(read)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -206,4 +219,12 @@ def _patch(entry: CommentedMap, config: Mapping[str, Any]) -> None:
     for field, value in checked.items():
         if field in COMPUTED or field == "name":
             continue
-        entry[spelled.get(field, field)] = value
+        key = spelled.get(field, field)
+        current = entry.get(key)
+        if isinstance(current, CommentedSeq) and isinstance(value, list):
+            current[:] = value  # in place: a flow list stays a flow list, its comments stay
+        elif isinstance(current, CommentedMap) and isinstance(value, dict):
+            current.clear()
+            current.update(value)
+        else:
+            entry[key] = value

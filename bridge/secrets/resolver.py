@@ -115,8 +115,7 @@ class UnifiedSecretResolver:
         self.registry.get(provider)  # an unknown provider is an error, not a miss
         settings = await self.settings()
         names = env_names(self.registry, provider)
-        config = await self._config.get_provider(provider) if self._config is not None else None
-        named = config.get("api_key_env") if config else None
+        named = await self._named_variable(provider)
         lookups: list[_Lookup] = []
         if self.memory is not None:
             lookups.append(_getter(self.memory, provider))
@@ -133,6 +132,18 @@ class UnifiedSecretResolver:
             if store is not None:
                 lookups.append(_getter(store, provider))
         return lookups
+
+    async def _named_variable(self, provider: str) -> str | None:
+        """The provider's ``api_key_env``. A broken config file does not stop key lookups (it is
+        reported where config is used); the variable it may name is then not known."""
+        if self._config is None:
+            return None
+        try:
+            config = await self._config.get_provider(provider)
+        except BridgeError as exc:
+            log.warning("looking up the key of %s without its config: %s", provider, exc.message)
+            return None
+        return config.get("api_key_env") if config else None
 
     @staticmethod
     def _primary_order(settings: Settings) -> list[Literal["host", "keychain"]]:

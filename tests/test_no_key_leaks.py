@@ -10,6 +10,8 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import pytest
+from fake_provider import FakeServer, Reply
+from fake_provider.replies import text_reply
 from secret_service import SessionBus
 
 from bridge import errors, logs
@@ -48,8 +50,16 @@ def test_a_cli_run_never_prints_or_logs_the_key(
     log_file = tmp_path / "bridge.log"
     literal = tmp_path / "literal.json"
     literal.write_text(json.dumps({"providers": [{"name": "openai", "api_key": KEY}]}))
-    outputs = [
-        run(cli_env, "secrets", "set", "openai", stdin=KEY),
+    outputs = [run(cli_env, "secrets", "set", "openai", stdin=KEY)]
+    with FakeServer() as upstream:  # a chat whose key comes from the keychain; then an upstream 401 echoing it
+        upstream.enqueue(
+            text_reply("openai", ["fine"]),
+            Reply.json({"error": {"message": f"Incorrect API key provided: {KEY}", "type": "invalid_request"}}, 401),
+        )
+        chat = ["chat", "--provider", "openai", "--model", "m", "--api-base", upstream.url, "--log-file", str(log_file)]
+        outputs += [run(cli_env, *chat, "hi"), run(cli_env, *chat, "--json", "hi")]
+        assert [r.headers.get("authorization") for r in upstream.requests] == [f"Bearer {KEY}"] * 2
+    outputs += [
         run(cli_env, "secrets", "where"),
         run(cli_env, "secrets", "where", "openai", "--json"),
         run(cli_env, "doctor"),
@@ -65,7 +75,8 @@ def test_a_cli_run_never_prints_or_logs_the_key(
     outputs.append(log_file.read_text())
     everything = "\n".join(outputs)
     assert "stored the key for openai in the keychain" in everything and MASK in everything  # the run did happen
-    assert "holds an API key" in everything and "chat provider=mock" in everything
+    assert "holds an API key" in everything and "chat provider=mock" in everything and "fine" in everything
+    assert "Incorrect API key provided" in everything and "chat provider=openai" in everything
     assert_no_key(everything)
 
 

@@ -190,3 +190,22 @@ async def test_values_are_masked_everywhere_they_could_show(tmp_path: Path) -> N
 async def test_unknown_provider_is_an_error_not_a_miss(tmp_path: Path) -> None:
     with pytest.raises(UnknownProviderError):
         await resolver(tmp_path).resolve("opneai")
+
+
+async def test_a_chain_answers_with_the_store_that_had_the_key_and_skips_what_cannot_write() -> None:
+    from bridge.secrets import ChainSecretStore, KeychainSecretStore
+
+    memory = MemorySecretStore(name="memory")
+    no_keychain = KeychainSecretStore()  # no session bus in tests: unavailable
+    chain = ChainSecretStore(
+        [EnvSecretStore(environ={"MISTRAL_API_KEY": "mistral-env-0123456789"}), no_keychain, memory]
+    )
+    assert chain.writable and (await chain.availability()).available
+    found = await chain.get("mistral")
+    assert found is not None and found.detail == "env:MISTRAL_API_KEY"
+    await chain.store("openai", Secret(KEYCHAIN_KEY))  # env is read-only, the keychain unavailable: memory
+    found = await chain.get("openai")
+    assert found is not None and (found.source, found.value.reveal()) == ("memory", KEYCHAIN_KEY)
+    assert await chain.delete("openai") is True and await chain.get("openai") is None
+    with pytest.raises(StoreUnavailableError, match="no writable store in the chain is available"):
+        await ChainSecretStore([EnvSecretStore(environ={}), no_keychain]).store("openai", Secret(KEYCHAIN_KEY))

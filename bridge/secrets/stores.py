@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from bridge.errors import InvalidConfigError
+from bridge.errors import InvalidConfigError, StoreUnavailableError
 from bridge.providers import BUILTIN, Registry
 from bridge.redact import Secret
 from bridge.types import Availability, ResolvedSecret, SecretStore
@@ -107,7 +107,7 @@ class ChainSecretStore:
             if store.writable and (await store.availability()).available:
                 await store.store(provider, value)
                 return
-        raise InvalidConfigError("no writable store in the chain is available")
+        raise StoreUnavailableError("no writable store in the chain is available")
 
     async def delete(self, provider: str) -> bool:
         deleted = False

@@ -20,9 +20,8 @@ task and hands chunks over an unbuffered channel, so a slow reader slows the ups
 from __future__ import annotations
 
 import logging
-import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,9 +32,9 @@ from anyio.streams.memory import MemoryObjectSendStream
 from bridge import errors
 from bridge.cancel import CancellationToken
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
-from bridge.redact import Secret
-from bridge.types import ConfigResolver, ResolvedSecret, SecretResolver
-from protocol import ChatRequest, ModelInfo, ProviderConfig, ProviderMetadata, StreamChunk
+from bridge.settings_api import SettingsAPI
+from bridge.types import ConfigResolver, SecretResolver
+from protocol import ChatRequest, ModelInfo, ProviderMetadata, StreamChunk
 
 if TYPE_CHECKING:
     import httpx2
@@ -44,26 +43,6 @@ log = logging.getLogger("openllm.engine")
 
 # ProviderConfig fields that the engine itself reads; the rest is handed to the provider.
 _CONFIG_FIELDS = frozenset({"name", "enabled", "api_base", "models", "api_key_env", "source", "source_detail"})
-
-
-class EnvSecrets:
-    """Keys from environment variables only (the seed's first source)."""
-
-    def __init__(self, registry: Registry = BUILTIN, environ: Mapping[str, str] | None = None) -> None:
-        self._registry = registry
-        self._environ = os.environ if environ is None else environ
-
-    async def resolve(self, provider: str) -> ResolvedSecret | None:
-        for name in self._registry.get(provider).env_vars:
-            value = self._environ.get(name)
-            if value:
-                return ResolvedSecret(Secret(value), "env", f"env:{name}")
-        return None
-
-
-class NoConfig:
-    async def get_provider(self, name: str) -> ProviderConfig | None:
-        return None
 
 
 @dataclass
@@ -86,8 +65,12 @@ class Engine:
         http: httpx2.AsyncClient | None = None,
     ) -> None:
         self.registry = registry
-        self.secrets: SecretResolver = secrets if secrets is not None else EnvSecrets(registry)
-        self.config: ConfigResolver = config if config is not None else NoConfig()
+        if secrets is None or config is None:  # keys and config as the CLI finds them, without a workspace
+            defaults = SettingsAPI.from_environment(registry=registry)
+            secrets = secrets if secrets is not None else defaults.secrets
+            config = config if config is not None else defaults.config
+        self.secrets: SecretResolver = secrets
+        self.config: ConfigResolver = config
         self._http = http
         self._owns_http = http is None
         self._providers: dict[str, Provider] = {}

@@ -21,7 +21,8 @@ own shape in one place (a StreamChunk error, a JSON-RPC error, an MCP tool error
     │   ├── UnknownProviderError      unknown_provider
     │   ├── UnknownModelError         unknown_model
     │   ├── MissingKeyError           missing_key
-    │   └── InvalidConfigError        invalid_config
+    │   ├── InvalidConfigError        invalid_config
+    │   └── StoreUnavailableError     invalid_config  a secret store that cannot be used now
     ├── HostUnavailableError          host_unavailable
     ├── UnauthorizedError             unauthorized
     ├── ToolError                     tool_error
@@ -135,6 +136,13 @@ class MissingKeyError(ConfigurationError):
 
 
 class InvalidConfigError(ConfigurationError):
+    code: ClassVar[ErrorCode] = "invalid_config"
+
+
+class StoreUnavailableError(ConfigurationError):
+    """A secret store cannot be used now (no keychain, a locked one, one that does not answer);
+    the message says why and what to do."""
+
     code: ClassVar[ErrorCode] = "invalid_config"
 
 

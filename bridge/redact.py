@@ -90,3 +90,9 @@ class RedactingFilter(logging.Filter):
             record.exc_info = None
             del exc
         return True
+
+
+def looks_like_key(text: str) -> bool:
+    """Whether ``text`` contains something shaped like a well-known API key (used to refuse keys
+    written into config files)."""
+    return _KEY_SHAPES.search(text) is not None

@@ -9,8 +9,9 @@ import pytest
 
 from bridge import errors
 from bridge.cancel import CancellationToken
-from bridge.engine import Engine, EnvSecrets
+from bridge.engine import Engine
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
+from bridge.secrets import EnvSecretStore, UnifiedSecretResolver
 from protocol import ChatMessage, ChatRequest, StreamChunk, StreamOptions, validate
 
 pytestmark = pytest.mark.anyio
@@ -88,7 +89,7 @@ async def test_errors_become_an_error_chunk_then_done(code: str) -> None:
 
 
 async def test_setup_errors_raise_before_streaming() -> None:
-    engine = Engine(secrets=EnvSecrets(environ={}))
+    engine = Engine(secrets=UnifiedSecretResolver(env=EnvSecretStore(environ={})))
     with pytest.raises(errors.UnknownProviderError, match="known providers: openai"):
         await _collect(engine, {"provider": "nope", "model": "x", "messages": [{"role": "user", "content": "x"}]})
     with pytest.raises(errors.MissingKeyError, match="set OPENAI_API_KEY, or run `openllm-bridge secrets set openai`"):

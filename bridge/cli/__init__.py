@@ -15,7 +15,14 @@ from bridge import logs
 from bridge.errors import BridgeError
 from bridge.redact import redact
 
-COMMAND_MODULES = ("bridge.cli.chat", "bridge.cli.mcp", "bridge.cli.providers")
+COMMAND_MODULES = (
+    "bridge.cli.chat",
+    "bridge.cli.mcp",
+    "bridge.cli.providers",
+    "bridge.cli.secrets",
+    "bridge.cli.config",
+    "bridge.cli.doctor",
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from bridge.engine import Engine
+from bridge.settings_api import SettingsAPI
 from protocol import dumps
 
 
+def make_settings_api() -> SettingsAPI:
+    """Keys and config from the environment, ``OPENLLM_HOME`` and the current directory as the workspace."""
+    return SettingsAPI.from_environment(workspace=Path.cwd())
+
+
 def make_engine() -> Engine:
-    return Engine()
+    api = make_settings_api()
+    return Engine(secrets=api.secrets, config=api.config)
 
 
 def print_json(message: Any) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.cancel import CancellationToken
-from bridge.engine import Engine, EnvSecrets
+from bridge.engine import Engine
 from bridge.providers import BUILTIN
+from bridge.secrets import EnvSecretStore, UnifiedSecretResolver
 from protocol import ChatMessage, ChatRequest, ProviderConfig, StreamChunk, StreamOptions, validate
 
 KEY = "sk-test-0123456789abcdefghijkl"  # shaped like a real key, so redaction would catch a leak
@@ -25,7 +26,7 @@ class StaticConfig:
 
 def engine(provider: str, **settings: Any) -> Engine:
     env = {name: KEY for name in BUILTIN.get(provider).env_vars}
-    return Engine(secrets=EnvSecrets(environ=env), config=StaticConfig(settings))
+    return Engine(secrets=UnifiedSecretResolver(env=EnvSecretStore(environ=env)), config=StaticConfig(settings))
 
 
 def request(

@@ -1,0 +1,230 @@
+"""FileConfigProvider: the seed's YAML config files, ``~/.openllm/config.yaml`` (user) and
+``<workspace>/.openllm/config.yaml`` (workspace).
+
+::
+
+    providers:
+      - name: openai
+        enabled: true
+        models: [gpt-4o, gpt-4o-mini]
+      - name: azure
+        api_base: https://example.openai.azure.com
+        api_version: "2024-10-21"
+        deployment: gpt-4o
+        api_key_env: MY_AZURE_KEY     # a reference to a variable, never the key itself
+    settings:                         # user file only: the seed's settings
+      secrets:
+        checkDotEnv: true
+
+Reads are cached until the file changes (its inode, size or mtime). Every write re-reads the file
+under the lock, changes only what it was asked to, checks the whole result and only then replaces
+the file; a file that does not check out is left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import anyio.to_thread
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from bridge import paths
+from bridge.config.validate import ALIASES, COMPUTED, Origin, check_document, check_entry
+from bridge.config.yamlfile import Loaded, YamlFile
+from bridge.errors import InvalidConfigError
+from protocol import ProviderConfig
+
+T = TypeVar("T")
+_Signature = tuple[int, int, int]
+
+
+class FileConfigProvider:
+    """One config.yaml. ``name`` is its layer: ``user``, ``workspace`` (or ``file``)."""
+
+    def __init__(self, path: Path, name: Literal["user", "workspace", "file"] = "file") -> None:
+        self.path = path
+        self.name: str = name
+        self._file = YamlFile(path)
+        self._cache: tuple[_Signature, list[ProviderConfig] | InvalidConfigError, dict[str, Any]] | None = None
+
+    @classmethod
+    def user(cls, environ: Mapping[str, str] | None = None) -> FileConfigProvider:
+        return cls(paths.user_config_path(environ), "user")
+
+    @classmethod
+    def workspace(cls, workspace: Path) -> FileConfigProvider:
+        return cls(paths.workspace_config_path(workspace), "workspace")
+
+    def __repr__(self) -> str:
+        return f"FileConfigProvider({self.name}, {str(self.path)!r})"
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def get_providers(self) -> list[ProviderConfig]:
+        providers, _ = await anyio.to_thread.run_sync(self._read)
+        source: Literal["user", "workspace"] = "workspace" if self.name == "workspace" else "user"
+        return [{**p, "source": source, "source_detail": str(self.path)} for p in providers]
+
+    def _read(self) -> tuple[list[ProviderConfig], dict[str, Any]]:
+        """Providers and settings, re-read when the file changed. A bad provider entry does not
+        stop the settings from being read (``doctor`` needs them to report the entry)."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return [], {}
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if self._cache is None or self._cache[0] != signature:
+            document = self._file.load().document
+            settings = document.get("settings") if isinstance(document, Mapping) else None
+            try:
+                providers: list[ProviderConfig] | InvalidConfigError = check_document(document, Origin(str(self.path)))
+            except InvalidConfigError as exc:
+                providers = exc
+            self._cache = (signature, providers, dict(settings) if isinstance(settings, Mapping) else {})
+        _, providers, settings = self._cache
+        if isinstance(providers, InvalidConfigError):
+            raise InvalidConfigError(providers.message)
+        return providers, settings
+
+    async def read_settings(self) -> dict[str, Any]:
+        def read() -> dict[str, Any]:
+            try:
+                return self._read()[1]
+            except InvalidConfigError:
+                assert self._cache is not None  # parsed, but a provider entry is bad
+                return self._cache[2]
+
+        return await anyio.to_thread.run_sync(read)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def add_provider(self, config: ProviderConfig) -> None:
+        def add(entries: CommentedSeq) -> None:
+            if _find(entries, config["name"]) is not None:
+                raise InvalidConfigError(f"{self.path}: provider {config['name']!r} is already configured")
+            entries.append(_new_entry(config))
+
+        await self._modify(add)
+
+    async def update_provider(self, name: str, config: ProviderConfig) -> None:
+        """Set the fields given in ``config``; fields not given (and comments) are kept."""
+
+        def update(entries: CommentedSeq) -> None:
+            entry = _find(entries, name)
+            if entry is None:
+                raise InvalidConfigError(f"{self.path}: provider {name!r} is not configured here")
+            _patch(entry, config)
+
+        await self._modify(update)
+
+    async def set_provider(self, config: ProviderConfig) -> None:
+        """Add the provider, or update the fields given if it is already there."""
+
+        def upsert(entries: CommentedSeq) -> None:
+            entry = _find(entries, config["name"])
+            if entry is None:
+                entries.append(_new_entry(config))
+            else:
+                _patch(entry, config)
+
+        await self._modify(upsert)
+
+    async def remove_provider(self, name: str) -> bool:
+        def remove(entries: CommentedSeq) -> bool:
+            entry = _find(entries, name)
+            if entry is None:
+                return False
+            entries.remove(entry)
+            return True
+
+        if not await anyio.to_thread.run_sync(self.path.exists):
+            return False
+        return await self._modify(remove)
+
+    async def export_json(self) -> str:
+        """The file's providers as JSON (the seed's ``export_json``)."""
+        providers, _ = await anyio.to_thread.run_sync(self._read)
+        return json.dumps({"providers": providers}, indent=2)
+
+    async def import_json(self, text: str) -> Path | None:
+        """Replace the file's providers with those of a JSON export (the seed's ``import_json``);
+        the rest of the file is kept and a copy of the old file is made first. Returns the copy."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidConfigError(f"the import is not JSON: {exc}") from None
+        entries = data.get("providers") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise InvalidConfigError("the import must be a JSON object with a 'providers' list")
+        return await self.replace_providers(entries)
+
+    async def replace_providers(self, entries: list[Any]) -> Path | None:
+        checked = check_document({"providers": entries}, Origin("the import"))
+        backup: list[Path | None] = [None]
+
+        def replace(current: CommentedSeq) -> None:
+            backup[0] = self._file.backup()
+            current.clear()
+            current.extend(_new_entry(config) for config in checked)
+
+        await self._modify(replace)
+        return backup[0]
+
+    async def _modify(self, change: Callable[[CommentedSeq], T]) -> T:
+        return await anyio.to_thread.run_sync(self._modify_locked, change)
+
+    def _modify_locked(self, change: Callable[[CommentedSeq], T]) -> T:
+        with self._file.locked():
+            loaded = self._file.load()
+            origin = Origin(str(self.path))
+            check_document(loaded.document, origin)  # never build on a file that does not check out
+            if loaded.document is None:
+                loaded = Loaded(CommentedMap(), loaded.indent)
+            entries = loaded.document.get("providers")
+            if entries is None:
+                entries = loaded.document["providers"] = CommentedSeq()
+            result = change(entries)
+            text = self._file.dump(loaded)
+            check_document(self._file.parse(text).document, origin)
+            self._file.write_text(text)
+            self._cache = None
+            return result
+
+
+def _find(entries: CommentedSeq, name: str) -> CommentedMap | None:
+    for entry in entries:
+        if isinstance(entry, Mapping) and entry.get("name") == name:
+            return entry  # type: ignore[return-value]
+    return None
+
+
+def _new_entry(config: Mapping[str, Any]) -> CommentedMap:
+    checked = check_entry(config, Origin("the request"))
+    entry = CommentedMap()
+    entry["name"] = checked["name"]
+    for field, value in checked.items():
+        if field != "name":
+            entry[field] = value
+    return entry
+
+
+def _patch(entry: CommentedMap, config: Mapping[str, Any]) -> None:
+    """Write each given field under the spelling the file already uses (``apiBase`` stays ``apiBase``)."""
+    checked = check_entry({**config, "name": entry.get("name")}, Origin("the request"))
+    spelled = {ALIASES.get(key, key): key for key in entry}
+    for field, value in checked.items():
+        if field in COMPUTED or field == "name":
+            continue
+        key = spelled.get(field, field)
+        current = entry.get(key)
+        if isinstance(current, CommentedSeq) and isinstance(value, list):
+            current[:] = value  # in place: a flow list stays a flow list, its comments stay
+        elif isinstance(current, CommentedMap) and isinstance(value, dict):
+            current.clear()
+            current.update(value)
+        else:
+            entry[key] = value

@@ -1,0 +1,65 @@
+"""DotEnvSecretStore: read-only keys from ``.env`` files, parsed by python-dotenv.
+
+The files, most specific first: ``<workspace>/.openllm/.env``, ``<workspace>/.env``,
+``~/.openllm/.env``. Files are read on every lookup (they are small, and the resolver caches), so
+an edit is seen without a restart. Variables are not interpolated: a ``.env`` line means exactly
+what it says, whatever the surrounding environment holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import anyio.to_thread
+
+from bridge.errors import InvalidConfigError
+from bridge.providers import BUILTIN, Registry
+from bridge.redact import Secret
+from bridge.secrets.stores import env_names
+from bridge.types import Availability, ResolvedSecret
+
+
+class DotEnvSecretStore:
+    name = "dotenv"
+    writable = False
+
+    def __init__(self, files: Sequence[Path], registry: Registry = BUILTIN) -> None:
+        self.files = list(files)
+        self._registry = registry
+
+    async def present(self) -> list[Path]:
+        """The files that exist now."""
+        return await anyio.to_thread.run_sync(lambda: [f for f in self.files if f.is_file()])
+
+    async def availability(self) -> Availability:
+        if await self.present():
+            return Availability(True)
+        return Availability(False, "no .env file at " + ", ".join(str(f) for f in self.files))
+
+    async def get(self, provider: str) -> ResolvedSecret | None:
+        return await self.lookup(env_names(self._registry, provider))
+
+    async def lookup(self, names: Sequence[str]) -> ResolvedSecret | None:
+        if not names:
+            return None
+        return await anyio.to_thread.run_sync(self._lookup, tuple(names))
+
+    def _lookup(self, names: tuple[str, ...]) -> ResolvedSecret | None:
+        from dotenv import dotenv_values
+
+        for path in self.files:
+            if not path.is_file():
+                continue
+            values = dotenv_values(path, interpolate=False, encoding="utf-8")
+            for name in names:
+                value = values.get(name)
+                if value and value.strip():
+                    return ResolvedSecret(Secret(value.strip()), "dotenv", f"dotenv:{path}")
+        return None
+
+    async def store(self, provider: str, value: Secret) -> None:
+        raise InvalidConfigError(".env files are read-only for the bridge; edit the file, or store the key elsewhere")
+
+    async def delete(self, provider: str) -> bool:
+        return False

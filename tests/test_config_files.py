@@ -1,0 +1,258 @@
+"""FileConfigProvider: the seed's YAML format, writes that keep what the user wrote, errors that
+name file, line and field, refusal of literal keys, export/import, and writes that are atomic and
+locked across real processes (concurrent writers; ``kill -9`` in the middle of a write)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from bridge.config import FileConfigProvider
+from bridge.config.yamlfile import YamlFile
+from bridge.errors import InvalidConfigError
+
+pytestmark = pytest.mark.anyio
+
+HAND_WRITTEN = """\
+# My providers. Keep this comment.
+providers:
+  - name: openai        # the work account
+    enabled: true
+    apiBase: https://api.openai.com/v1
+    models:
+      - gpt-4o
+    team: platform      # a field the bridge does not know
+  - name: azure
+    api_base: https://example.openai.azure.com
+    api_version: "2024-10-21"
+    deployment: gpt-4o
+    api_key_env: MY_AZURE_KEY
+settings:
+  secrets:
+    checkDotEnv: false
+"""
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(HAND_WRITTEN)
+    return path
+
+
+async def test_reads_the_seeds_format_with_aliases_and_extra_fields(config_file: Path) -> None:
+    providers = await FileConfigProvider(config_file, "user").get_providers()
+    assert providers[0] == {
+        "name": "openai",
+        "enabled": True,
+        "api_base": "https://api.openai.com/v1",
+        "models": ["gpt-4o"],
+        "team": "platform",
+        "source": "user",
+        "source_detail": str(config_file),
+    }
+    assert providers[1]["api_version"] == "2024-10-21" and providers[1]["api_key_env"] == "MY_AZURE_KEY"
+
+
+async def test_an_update_keeps_comments_order_spelling_and_unknown_fields(config_file: Path) -> None:
+    file = FileConfigProvider(config_file)
+    await file.update_provider("openai", {"name": "openai", "api_base": "https://proxy.example/v1", "models": ["o3"]})
+    await file.add_provider({"name": "ollama", "api_base": "http://localhost:11434", "models": ["llama3"]})
+    text = await anyio.Path(config_file).read_text()
+    assert text.startswith("# My providers. Keep this comment.\n")
+    assert "  - name: openai        # the work account\n" in text
+    assert "    apiBase: https://proxy.example/v1\n" in text and "api_base: https://proxy" not in text
+    assert "    team: platform      # a field the bridge does not know\n" in text
+    assert 'api_version: "2024-10-21"' in text and "settings:\n  secrets:\n    checkDotEnv: false\n" in text
+    assert text.index("name: openai") < text.index("name: azure") < text.index("name: ollama")
+    assert "  - name: ollama\n    api_base: http://localhost:11434\n    models:\n      - llama3\nsettings:\n" in text
+
+
+async def test_remove_and_a_missing_file(tmp_path: Path, config_file: Path) -> None:
+    file = FileConfigProvider(config_file)
+    assert await file.remove_provider("azure") is True
+    assert await file.remove_provider("azure") is False
+    assert [p["name"] for p in await file.get_providers()] == ["openai"]
+    missing = FileConfigProvider(tmp_path / "nowhere" / "config.yaml")
+    assert await missing.get_providers() == []
+    assert await missing.remove_provider("openai") is False and not missing.path.exists()
+    await missing.add_provider({"name": "mock"})
+    assert missing.path.read_text() == "providers:\n  - name: mock\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("providers:\n  - name: openai\n    models: [gpt-4o\n", r"config.yaml, line 4, column 1: invalid YAML"),
+        (
+            "providers:\n  - name: openai\n    enabled: yes\n",
+            r"config.yaml, line 3: provider 'openai', field 'enabled'",
+        ),
+        (
+            "providers:\n  - name: openai\n    models: gpt-4o\n",
+            r"line 3: provider 'openai', field 'models' must be a list",
+        ),
+        ("providers:\n  - name: a\n  - name: OpenAI\n", r"line 3: field 'name' must be a provider id"),
+        ("providers:\n  - name: a\n  - name: a\n", r"line 3: provider 'a' is listed twice"),
+        ("providers:\n  name: a\n", r"line 1: 'providers' must be a list"),
+        (
+            "providers:\n  - name: a\n    api_base: localhost:1234\n",
+            r"line 3: provider 'a', field 'api_base' must be an http",
+        ),
+    ],
+)
+async def test_bad_files_are_errors_naming_file_line_and_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    file = FileConfigProvider(path)
+    with pytest.raises(InvalidConfigError, match=message):
+        await file.get_providers()
+    with pytest.raises(InvalidConfigError, match=message):
+        await file.add_provider({"name": "mock"})
+    assert path.read_text() == text  # left untouched
+
+
+async def test_a_bad_write_leaves_the_file_untouched(config_file: Path) -> None:
+    file = FileConfigProvider(config_file)
+    with pytest.raises(InvalidConfigError, match=r"field 'models' must be a list"):
+        await file.update_provider("openai", {"name": "openai", "models": "gpt-4o"})  # type: ignore[typeddict-item]
+    with pytest.raises(InvalidConfigError, match="already configured"):
+        await file.add_provider({"name": "openai"})
+    assert await anyio.Path(config_file).read_text() == HAND_WRITTEN
+
+
+LITERAL_KEY = "sk-proj-literal0123456789abcdefXYZ"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        f"    api_key: {LITERAL_KEY}\n",
+        "    apiKey: hunter2-not-key-shaped\n",
+        f"    headers:\n      auth: Bearer {LITERAL_KEY}\n",
+    ],
+)
+async def test_a_literal_key_in_a_file_is_refused_with_how_to_store_it(tmp_path: Path, entry: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("providers:\n  - name: openai\n" + entry)
+    with pytest.raises(InvalidConfigError) as info:
+        await FileConfigProvider(path).get_providers()
+    message = info.value.message
+    assert f"{path}, line 3: provider 'openai'" in message and "holds an API key" in message
+    assert "openllm-bridge secrets set openai" in message and "api_key_env: VARIABLE_NAME" in message
+    assert LITERAL_KEY not in message and "hunter2" not in message
+
+
+async def test_a_literal_key_is_never_written(config_file: Path) -> None:
+    with pytest.raises(InvalidConfigError, match="holds an API key"):
+        await FileConfigProvider(config_file).update_provider("openai", {"name": "openai", "key": LITERAL_KEY})  # type: ignore[typeddict-item]
+    assert await anyio.Path(config_file).read_text() == HAND_WRITTEN
+
+
+async def test_export_and_import_with_a_backup(tmp_path: Path, config_file: Path) -> None:
+    exported = json.loads(await FileConfigProvider(config_file).export_json())
+    assert [p["name"] for p in exported["providers"]] == ["openai", "azure"]
+    target = FileConfigProvider(tmp_path / "ws" / "config.yaml")
+    await target.add_provider({"name": "mistral"})
+    before = target.path.read_text()
+    backup = await target.import_json(json.dumps(exported))
+    assert backup is not None and backup.read_text() == before
+    assert [p["name"] for p in await target.get_providers()] == ["openai", "azure"]
+    assert "apiBase" not in target.path.read_text()  # written in our spelling
+    with pytest.raises(InvalidConfigError, match="holds an API key"):
+        await target.import_json(json.dumps({"providers": [{"name": "openai", "api_key": LITERAL_KEY}]}))
+
+
+CONCURRENT_WRITER = """
+import sys, anyio
+from pathlib import Path
+from bridge.config import FileConfigProvider
+
+async def main() -> None:
+    file = FileConfigProvider(Path(sys.argv[1]))
+    sys.stdin.readline()  # start together
+    for i in range(int(sys.argv[3])):
+        await file.add_provider({"name": f"{sys.argv[2]}-{i}", "models": [f"model-{i}"]})
+
+anyio.run(main)
+"""
+
+
+def test_two_processes_adding_providers_at_once_both_land(config_file: Path, cli_env: dict[str, str]) -> None:
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONCURRENT_WRITER, str(config_file), prefix, "20"],
+            stdin=subprocess.PIPE,
+            env=cli_env,
+            text=True,
+        )
+        for prefix in ("left", "right")
+    ]
+    for writer in writers:
+        assert writer.stdin is not None
+        writer.stdin.write("go\n")
+        writer.stdin.close()
+    for writer in writers:
+        assert writer.wait(timeout=60) == 0
+    names = [p["name"] for p in YamlFile(config_file).load().document["providers"]]
+    assert sorted(names) == sorted(["openai", "azure"] + [f"{s}-{i}" for s in ("left", "right") for i in range(20)])
+    assert config_file.read_text().startswith("# My providers. Keep this comment.\n")
+
+
+ENDLESS_WRITER = """
+import sys, anyio
+from pathlib import Path
+from bridge.config import FileConfigProvider
+
+async def main() -> None:
+    file = FileConfigProvider(Path(sys.argv[1]))
+    round = 0
+    while True:
+        round += 1
+        await file.set_provider({"name": "big", "notes": f"{round}-" + "x" * 200_000})
+        print(round, flush=True)
+
+anyio.run(main)
+"""
+
+
+def test_kill_9_mid_write_leaves_the_old_or_the_new_file(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    path = folder / "config.yaml"
+    path.write_text("# hand-written\nproviders:\n  - name: big\n  - name: tail\n    models: [end]\n")
+    torn_writes = attempts = 0
+    while torn_writes < 2:  # the kill must land inside a write; under load it may land just after one
+        attempts += 1
+        assert attempts <= 10, "no kill landed inside a write in 10 attempts"
+        with subprocess.Popen(
+            [sys.executable, "-c", ENDLESS_WRITER, str(path)], stdout=subprocess.PIPE, env=cli_env, text=True
+        ) as writer:
+            assert writer.stdout is not None and writer.stdout.readline()  # it has written at least once
+            reads = 0
+            while not any(name.endswith(".tmp") for name in os.listdir(folder)):  # polls the writer, bounded below
+                text = path.read_text()
+                reads += 1
+                assert text.startswith("# hand-written\n") and text.rstrip().endswith("models: [end]"), "torn read"
+                assert reads < 1_000_000, "the writer never started a write"
+            os.kill(writer.pid, signal.SIGKILL)  # between creating its temp file and renaming it, most times
+            writer.wait(timeout=10)
+        assert reads > 0
+        torn_writes += any(name.endswith(".tmp") for name in os.listdir(folder))  # it died mid-write
+        document = YamlFile(path).load().document
+        assert [p["name"] for p in document["providers"]] == ["big", "tail"]
+        assert str(document["providers"][0]["notes"]).endswith("x" * 200_000)
+    # the lock died with the writer, and the next write clears what it left behind
+    remove = (
+        "import anyio, sys; from pathlib import Path; from bridge.config import FileConfigProvider;"
+        "anyio.run(FileConfigProvider(Path(sys.argv[1])).remove_provider, 'tail')"
+    )
+    subprocess.run([sys.executable, "-c", remove, str(path)], env=cli_env, timeout=30, check=True)
+    assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]

@@ -1,0 +1,139 @@
+"""``secrets``, ``config`` and ``doctor`` as a user runs them: real subprocesses of the installed
+console script, a real keychain on a private bus, config files on disk."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from secret_service import SessionBus
+
+from protocol import validate
+
+KEY = "sk-proj-cli0123456789abcdefWXYZ"
+
+
+def run(
+    env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["openllm-bridge", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_set_where_delete_through_the_keychain(keychain_bus: SessionBus, cli_env: dict[str, str]) -> None:
+    stored = run(cli_env, "secrets", "set", "openai", stdin=KEY + "\n")
+    assert stored.returncode == 0, stored.stderr
+    assert stored.stdout == "stored the key for openai in the keychain\n"
+    where = run(cli_env, "secrets", "where", "openai")
+    assert where.stdout == "openai      keychain  sk-…WXYZ\n"
+    listed = json.loads(run(cli_env, "secrets", "where", "--json").stdout)
+    validate("SecretsListResult", listed)
+    assert {s["provider"]: s["detail"] for s in listed["secrets"]}["openai"] == "keychain"
+
+    shadowed = run({**cli_env, "OPENAI_API_KEY": "sk-from-env-0123456789abcd"}, "secrets", "where", "openai")
+    assert shadowed.stdout == "openai      env:OPENAI_API_KEY  sk-…abcd  (also in keychain)\n"
+
+    deleted = run(cli_env, "secrets", "delete", "openai")
+    assert deleted.stdout == "deleted the key for openai from keychain\n"
+    assert run(cli_env, "secrets", "where", "openai").stdout == "openai      no key\n"
+
+
+def test_set_without_a_keychain_says_why_and_what_to_do(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "secrets", "set", "openai", stdin=KEY)
+    assert result.returncode == 2
+    assert "nowhere to store the key" in result.stderr and "DBUS_SESSION_BUS_ADDRESS" in result.stderr
+    assert "environment variable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_set_rejects_an_empty_key_and_an_unknown_provider(cli_env: dict[str, str]) -> None:
+    assert run(cli_env, "secrets", "set", "openai", stdin="\n").returncode == 2
+    unknown = run(cli_env, "secrets", "set", "opneai", stdin=KEY)
+    assert unknown.returncode == 2 and "unknown provider 'opneai'" in unknown.stderr
+
+
+def test_a_comment_in_a_hand_written_config_survives_set_provider(
+    cli_env: dict[str, str], openllm_home: Path, tmp_path: Path
+) -> None:
+    config = openllm_home / "config.yaml"
+    config.write_text(
+        "# Written by hand: keep me\nproviders:\n  - name: ollama  # local models\n    models: [llama3]\n"
+    )
+    result = run(cli_env, "config", "set-provider", "ollama", "--api-base", "http://127.0.0.1:11434",
+                 "--model", "llama3", "--model", "qwen2", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"ollama: written to {config}\n"
+    assert config.read_text() == (
+        "# Written by hand: keep me\nproviders:\n  - name: ollama  # local models\n"
+        "    models: [llama3, qwen2]\n    api_base: http://127.0.0.1:11434\n"
+    )
+
+
+def test_config_show_set_remove_export_import(cli_env: dict[str, str], tmp_path: Path) -> None:
+    workspace = tmp_path / "project"
+    workspace.mkdir()
+    assert run(cli_env, "config", "set-provider", "openai", "--model", "gpt-4o", cwd=workspace).returncode == 0
+    result = run(cli_env, "config", "set-provider", "openai", "--disable", "--scope", "workspace", cwd=workspace)
+    assert result.stdout == f"openai: written to {workspace / '.openllm' / 'config.yaml'}\n"
+    shown = json.loads(run(cli_env, "config", "show", "--json", cwd=workspace).stdout)
+    validate("ConfigProvidersResult", shown)
+    (openai,) = shown["providers"]
+    assert (openai["enabled"], openai["models"], openai["source"]) == (False, ["gpt-4o"], "workspace")
+    assert "disabled from workspace" in run(cli_env, "config", "show", cwd=workspace).stdout
+
+    exported = run(cli_env, "config", "export", "--scope", "user", cwd=workspace)
+    assert json.loads(exported.stdout) == {"providers": [{"name": "openai", "models": ["gpt-4o"]}]}
+    (tmp_path / "export.json").write_text(exported.stdout)
+    imported = run(cli_env, "config", "import", str(tmp_path / "export.json"), "--scope", "workspace", cwd=workspace)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.startswith(f"imported 1 providers into {workspace / '.openllm' / 'config.yaml'} (the old")
+    shown = json.loads(run(cli_env, "config", "show", "--json", cwd=workspace).stdout)
+    assert shown["providers"][0].get("enabled", True) is True
+
+    removed = run(cli_env, "config", "remove-provider", "openai", cwd=workspace)
+    assert removed.stdout == "openai: removed from the user and workspace configuration\n"
+    assert run(cli_env, "config", "remove-provider", "openai", cwd=workspace).returncode == 2
+
+
+def test_a_broken_config_is_reported_with_file_and_line(cli_env: dict[str, str], openllm_home: Path) -> None:
+    (openllm_home / "config.yaml").write_text("providers:\n  - name: openai\n    models: 4\n")
+    result = run(cli_env, "chat", "--provider", "mock", "--model", "echo", "hi")
+    assert result.returncode == 2
+    assert f"{openllm_home / 'config.yaml'}, line 3: provider 'openai', field 'models'" in result.stderr
+    doctor = run(cli_env, "doctor")
+    assert doctor.returncode == 1 and "line 3" in doctor.stdout
+
+
+def test_doctor_names_what_is_wrong(cli_env: dict[str, str], openllm_home: Path) -> None:
+    (openllm_home / "config.yaml").write_text(
+        "providers:\n  - name: openai\n  - name: azure\n    api_key_env: MY_AZURE_KEY\n"
+    )
+    result = run({**cli_env, "ANTHROPIC_API_KEY": "sk-ant-0123456789abcdefghij"}, "doctor", "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    checks = {p["provider"]: p for p in report["providers"]}
+    assert checks["openai"]["status"] == "problem"
+    assert checks["openai"]["problems"] == ["no key: set OPENAI_API_KEY, or run `openllm-bridge secrets set openai`"]
+    assert "api_key_env names MY_AZURE_KEY, which is not set in the environment" in checks["azure"]["problems"]
+    assert any("no api_base" in p for p in checks["azure"]["problems"])
+    assert checks["anthropic"]["status"] == "ok" and checks["anthropic"]["key"] == "env:ANTHROPIC_API_KEY (sk-…ghij)"
+    assert checks["gemini"]["status"] == "not set up" and checks["mock"]["status"] == "ok"
+    stores = {s["name"]: s for s in report["stores"]}
+    assert stores["keychain"]["state"] == "unavailable" and stores["host"]["state"] == "not connected"
+    assert stores["dotenv"]["state"] == "off"
+    text = run(cli_env, "doctor").stdout
+    assert "  openai      problem    key: none; configured in " in text
+
+
+@pytest.mark.parametrize("args", [["secrets", "where"], ["config", "show"], ["doctor"]])
+def test_every_new_command_has_help(cli_env: dict[str, str], args: list[str]) -> None:
+    assert run(cli_env, *args, "--help").returncode == 0

@@ -105,3 +105,11 @@ def test_chat_path_does_not_import_the_mcp_sdk_or_the_http_client(cli_env: dict[
         [sys.executable, "-c", probe], capture_output=True, text=True, env=cli_env, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_logging_options_work_before_or_after_the_command(cli_env: dict[str, str], where: str) -> None:
+    chat = ["chat", "--provider", "mock", "--model", "echo", "--json", "hi"]
+    args = ["--log-level", "info", *chat] if where == "before" else [*chat[:1], "--log-level", "info", *chat[1:]]
+    result = run(cli_env, *args)
+    assert "chat provider=mock model=echo" in result.stderr

@@ -27,13 +27,22 @@ COMMAND_MODULES = (
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--log-level", choices=logs.LEVELS, help="default: warning, or OPENLLM_LOG_LEVEL")
-    common.add_argument("--log-file", metavar="PATH", help="log to this file instead of stderr")
-    parser = argparse.ArgumentParser(
-        prog="openllm-bridge", description="One local bridge to every LLM provider.", parents=[common]
+def _logging_options(default: object) -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--log-level", choices=logs.LEVELS, default=default, help="default: warning, or OPENLLM_LOG_LEVEL"
     )
+    options.add_argument("--log-file", metavar="PATH", default=default, help="log to this file instead of stderr")
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="openllm-bridge", description="One local bridge to every LLM provider.", parents=[_logging_options(None)]
+    )
+    # The commands take the same options; SUPPRESS keeps a command from resetting what was given
+    # before it (`openllm-bridge --log-level debug chat ...`).
+    common = _logging_options(argparse.SUPPRESS)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers, common)

@@ -64,6 +64,12 @@ class Call:
             self._endpoint._forget(self)
             await self._endpoint._cancel_outgoing(self)
 
+    async def cancel(self) -> None:
+        """Ask the peer to stop; the call stays open and settles with the peer's answer (a
+        :class:`bridge.errors.Cancelled` from a bridge)."""
+        if not self.settled:
+            await self._endpoint._cancel_outgoing(self)
+
     async def result(self, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (a timeout becomes a bridge error)
         """The peer's result; its error raised as a :class:`BridgeError` (the class ``data.code``
         names), :class:`bridge.errors.UpstreamTimeout` after ``timeout`` seconds."""

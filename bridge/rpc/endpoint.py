@@ -209,7 +209,7 @@ class Endpoint:
         try:
             await self._handler(RequestContext(self, notification.method, None), notification.method,
                                 notification.params)  # fmt: skip
-        except rpc_errors.RpcError as exc:
+        except (rpc_errors.RpcError, errors.BridgeError) as exc:
             log.debug("notification %s from the %s ignored: %s", notification.method, self.name, exc.message)
         except Exception:
             log.exception("notification handler for %s failed", notification.method)

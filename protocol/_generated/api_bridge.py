@@ -1,4 +1,4 @@
-"""Generated from schemas/api-bridge.schema.json (sha256 e56d0572a6b8e320afba2e48eb2e62a7d65789f29bf5a18ec54b3f93855bd080); do not edit.
+"""Generated from schemas/api-bridge.schema.json (sha256 a7640f9b858c87e551f8cce7def387d9dfd0cb67a25eebe48410f389c239d87d); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -12,7 +12,7 @@ __all__ = ["AuthenticateParams", "AuthenticateResult", "BridgeStatusParams", "Br
 
 
 class AuthenticateParams(TypedDict):
-    """The first request on a connection to a bridge started with a token; every other request is refused (unauthorized) until it succeeds. A wrong token closes the connection."""
+    """The first request on a connection to a bridge started with a token; every other request is refused (unauthorized) until it succeeds."""
 
     token: str
 

@@ -1,0 +1,187 @@
+"""The async client of the bridge API: one connection, every method typed with protocol types.
+
+::
+
+    async with openllm_client.spawn() as client:            # or connect("/run/…/bridge.sock")
+        async for chunk in client.chat("mock", "echo", "hello"):
+            print(chunk)
+
+Errors the bridge answers with arrive as the bridge's own exception classes
+(``bridge.errors.MissingKeyError``…). A chat is cancelled by leaving the loop (or closing the
+stream) or by a ``CancellationToken``; the bridge is told with ``$/cancelRequest``, closes the
+upstream request, and a token-cancelled stream ends, like the engine's, with a ``cancelled``
+error chunk and ``done``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectSendStream
+
+from bridge import errors
+from bridge.cancel import CancellationToken
+from bridge.rpc import DEFAULT_MAX_FRAME, Call, Endpoint, Framing, MessageStream, RequestContext, RpcError
+from protocol import (
+    AuthenticateResult,
+    BridgeStatusResult,
+    ChatChunkParams,
+    ChatMessage,
+    ChatStreamParams,
+    ChatStreamResult,
+    ModelsListResult,
+    ProvidersListResult,
+    RequestId,
+    StreamChunk,
+    StreamOptions,
+    ToolsListResult,
+)
+
+# Chunks held per stream before the reader waits for the consumer (backpressure reaches the
+# bridge, then the provider). While a stream's buffer is full, other answers on this connection
+# wait too: don't await another call of the same client inside a chat loop that lags far behind.
+CHUNK_BUFFER = 256
+
+
+class _Router:
+    """The client's side of the method table: ``chat/chunk`` notifications to their stream."""
+
+    def __init__(self) -> None:
+        self.streams: dict[RequestId, MemoryObjectSendStream[StreamChunk]] = {}
+
+    async def __call__(self, ctx: RequestContext, method: str, params: Any) -> Any:
+        if method != "chat/chunk" or ctx.request_id is not None:
+            raise RpcError(-32601, f"method not found: {method}")
+        chunk_params = cast(ChatChunkParams, params)
+        stream = self.streams.get(chunk_params["request_id"])
+        if stream is not None:
+            # a consumer that left has its cancel on the way to the bridge: drop what still comes
+            with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+                await stream.send(chunk_params["chunk"])
+
+
+class ChatStream:
+    """The chunks of one ``chat/stream`` call; ``result`` holds the final message, finish
+    reason and usage once the stream has ended."""
+
+    def __init__(self, client: BridgeClient, params: ChatStreamParams, cancel: CancellationToken | None) -> None:
+        self._client = client
+        self._params = params
+        self._cancel = cancel
+        self._iterator: AsyncGenerator[StreamChunk, None] | None = None
+        self.result: ChatStreamResult | None = None
+
+    def __aiter__(self) -> AsyncIterator[StreamChunk]:
+        if self._iterator is None:
+            self._iterator = self._chunks()
+        return self._iterator
+
+    async def __aenter__(self) -> ChatStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the stream now (the bridge cancels the upstream request)."""
+        if self._iterator is not None:
+            await self._iterator.aclose()
+
+    async def _chunks(self) -> AsyncGenerator[StreamChunk, None]:
+        endpoint, router = self._client.endpoint, self._client.router
+        send, receive = anyio.create_memory_object_stream[StreamChunk](CHUNK_BUFFER)
+        call = endpoint.call("chat/stream", self._params, on_settled=send.close)
+        router.streams[call.id] = send
+        watch = anyio.CancelScope()
+        try:
+            async with call, receive:
+                if self._cancel is not None:
+                    self._client.task_group.start_soon(_cancel_when, self._cancel, call, watch)
+                async for chunk in receive:
+                    yield chunk
+                try:
+                    self.result = cast(ChatStreamResult, await call.result())
+                except errors.Cancelled as exc:
+                    if self._cancel is None or not self._cancel.cancelled:
+                        raise
+                    yield exc.to_chunk()
+                    yield {"type": "done", "finish_reason": "error"}
+        finally:
+            watch.cancel()
+            router.streams.pop(call.id, None)
+
+
+async def _cancel_when(token: CancellationToken, call: Call, scope: anyio.CancelScope) -> None:
+    with scope:
+        await token.wait()
+        await call.cancel()
+
+
+class BridgeClient:
+    def __init__(self, endpoint: Endpoint, router: _Router, task_group: TaskGroup) -> None:
+        self.endpoint = endpoint
+        self.router = router
+        self.task_group = task_group
+
+    async def authenticate(self, token: str) -> AuthenticateResult:
+        return cast(AuthenticateResult, await self.endpoint.request("bridge/authenticate", {"token": token}))
+
+    async def status(self) -> BridgeStatusResult:
+        return cast(BridgeStatusResult, await self.endpoint.request("bridge/status", {}))
+
+    async def providers(self) -> ProvidersListResult:
+        return cast(ProvidersListResult, await self.endpoint.request("providers/list", {}))
+
+    async def models(self, provider: str) -> ModelsListResult:
+        return cast(ModelsListResult, await self.endpoint.request("models/list", {"provider": provider}))
+
+    async def tools(self) -> ToolsListResult:
+        return cast(ToolsListResult, await self.endpoint.request("tools/list", {}))
+
+    def chat(
+        self,
+        provider: str,
+        model: str,
+        messages: str | list[ChatMessage],
+        *,
+        options: StreamOptions | None = None,
+        api_base: str | None = None,
+        cancel: CancellationToken | None = None,
+    ) -> ChatStream:
+        """Stream a reply; ``messages`` may be a single user prompt."""
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": messages}]
+        params: ChatStreamParams = {"provider": provider, "model": model, "messages": messages}
+        if options:
+            params["options"] = options
+        if api_base:
+            params["api_base"] = api_base
+        return ChatStream(self, params, cancel)
+
+    async def request(self, method: str, params: Any = None) -> Any:
+        """Any other method (new ones before this client has a typed wrapper for them)."""
+        return await self.endpoint.request(method, params)
+
+
+@asynccontextmanager
+async def connect(
+    path: str, *, token: str | None = None, framing: Framing = "content-length", max_frame: int = DEFAULT_MAX_FRAME
+) -> AsyncIterator[BridgeClient]:
+    """A client on the bridge listening at ``path`` (authenticated when ``token`` is given)."""
+    stream = await anyio.connect_unix(path)
+    router = _Router()
+    endpoint = Endpoint(MessageStream(stream, framing, max_frame=max_frame), router, name="bridge")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(endpoint.run)
+        client = BridgeClient(endpoint, router, tg)
+        try:
+            if token is not None:
+                await client.authenticate(token)
+            yield client
+        finally:
+            tg.cancel_scope.cancel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -40,20 +41,26 @@ class BridgeProcess:
         return self.log_file.read_text() if self.log_file.exists() else ""
 
     def wait_for_log(self, text: str, timeout: float = 10.0) -> str:
-        """Poll the bridge's log file (an external process) until ``text`` shows up."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            log = self.log()
-            if text in log:
-                return log
-            time.sleep(0.01)
-        raise AssertionError(f"{text!r} not logged within {timeout} s; log:\n{self.log()[-2000:]}")
+        wait_for_text(self.log_file, re.escape(text), timeout)
+        return self.log()
 
     def connect(self) -> socket.socket:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(10)
         sock.connect(self.socket)
         return sock
+
+
+def wait_for_text(path: Path, pattern: str, timeout: float = 10.0) -> re.Match[str]:
+    """Poll a log file of another process until ``pattern`` shows up (polling an external
+    process with a deadline; never a sleep standing in for an event of our own)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(pattern, path.read_text() if path.exists() else "")
+        if found:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"{pattern!r} not logged within {timeout} s; log:\n{path.read_text()[-2000:]}")
 
 
 @contextmanager

@@ -67,18 +67,20 @@ class _Router:
 
 class ChatStream:
     """The chunks of one ``chat/stream`` call; ``result`` holds the final message, finish
-    reason and usage once the stream has ended."""
+    reason and usage once the stream has ended.
+
+    The chunk generator does not refer back to this object, so a bare ``async for`` that breaks
+    drops the generator at once and the event loop closes it (which cancels the call)."""
 
     def __init__(self, client: BridgeClient, params: ChatStreamParams, cancel: CancellationToken | None) -> None:
-        self._client = client
-        self._params = params
-        self._cancel = cancel
-        self._iterator: AsyncGenerator[StreamChunk, None] | None = None
-        self.result: ChatStreamResult | None = None
+        self._outcome: list[ChatStreamResult] = []
+        self._iterator = _chunks(client, params, cancel, self._outcome)
+
+    @property
+    def result(self) -> ChatStreamResult | None:
+        return self._outcome[0] if self._outcome else None
 
     def __aiter__(self) -> AsyncIterator[StreamChunk]:
-        if self._iterator is None:
-            self._iterator = self._chunks()
         return self._iterator
 
     async def __aenter__(self) -> ChatStream:
@@ -89,31 +91,33 @@ class ChatStream:
 
     async def aclose(self) -> None:
         """Stop the stream now (the bridge cancels the upstream request)."""
-        if self._iterator is not None:
-            await self._iterator.aclose()
+        await self._iterator.aclose()
 
-    async def _chunks(self) -> AsyncGenerator[StreamChunk, None]:
-        endpoint, router = self._client.endpoint, self._client.router
-        send, receive = anyio.create_memory_object_stream[StreamChunk](CHUNK_BUFFER)
-        call = endpoint.call("chat/stream", self._params, on_settled=send.close)
-        router.streams[call.id] = send
-        watch = anyio.CancelScope()
-        try:
-            async with call, receive:
-                if self._cancel is not None:
-                    self._client.task_group.start_soon(_cancel_when, self._cancel, call, watch)
-                async for chunk in receive:
-                    yield chunk
-                try:
-                    self.result = cast(ChatStreamResult, await call.result())
-                except errors.Cancelled as exc:
-                    if self._cancel is None or not self._cancel.cancelled:
-                        raise
-                    yield exc.to_chunk()
-                    yield {"type": "done", "finish_reason": "error"}
-        finally:
-            watch.cancel()
-            router.streams.pop(call.id, None)
+
+async def _chunks(
+    client: BridgeClient, params: ChatStreamParams, cancel: CancellationToken | None, outcome: list[ChatStreamResult]
+) -> AsyncGenerator[StreamChunk, None]:
+    send, receive = anyio.create_memory_object_stream[StreamChunk](CHUNK_BUFFER)
+    call = client.endpoint.call("chat/stream", params, on_settled=send.close)
+    client.router.streams[call.id] = send
+    watch = anyio.CancelScope()
+    try:
+        async with call, receive:
+            if cancel is not None:
+                client.task_group.start_soon(_cancel_when, cancel, call, watch)
+            async for chunk in receive:
+                yield chunk
+            try:
+                outcome.append(cast(ChatStreamResult, await call.result()))
+            except errors.Cancelled as exc:
+                if cancel is None or not cancel.cancelled:
+                    raise
+                yield exc.to_chunk()
+                yield {"type": "done", "finish_reason": "error"}
+    finally:
+        watch.cancel()
+        client.router.streams.pop(call.id, None)
+        send.close()
 
 
 async def _cancel_when(token: CancellationToken, call: Call, scope: anyio.CancelScope) -> None:
@@ -176,12 +180,19 @@ async def connect(
     stream = await anyio.connect_unix(path)
     router = _Router()
     endpoint = Endpoint(MessageStream(stream, framing, max_frame=max_frame), router, name="bridge")
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(endpoint.run)
-        client = BridgeClient(endpoint, router, tg)
-        try:
-            if token is not None:
-                await client.authenticate(token)
-            yield client
-        finally:
-            tg.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(endpoint.run)
+            client = BridgeClient(endpoint, router, tg)
+            try:
+                if token is not None:
+                    await client.authenticate(token)
+                yield client
+            finally:
+                tg.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        # the reader task never raises, so a group holds what the caller's block raised: give them
+        # their own exception back rather than a group around it
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise

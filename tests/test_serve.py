@@ -16,6 +16,9 @@ from typing import Any
 import openllm_client
 import pytest
 from bridge_process import BridgeProcess, NdjsonPeer, serve
+from fake_provider import STALL, FakeServer
+from fake_provider.harness import KEY
+from fake_provider.replies import text_reply
 
 from protocol import dumps, loads, methods, validate
 
@@ -262,3 +265,26 @@ def test_a_slow_reader_holds_the_stream_back(bridge: BridgeProcess) -> None:
     assert "model=long" not in bridge.log()  # paused, not finished
     peer.close()
     bridge.wait_for_log("chat provider=mock model=long")  # the reader left: the stream was cancelled upstream
+
+
+def test_a_client_leaving_mid_stream_closes_the_upstream_connection_within_100ms(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The fake OpenAI server stalls after two words; the client hangs up; the server sees the
+    bridge close its connection (on the same monotonic clock) within 100 ms."""
+    with FakeServer() as upstream, serve(cli_env | {"OPENAI_API_KEY": KEY}, tmp_path) as bridge:
+        reply = text_reply("openai", ["one", " two", " three"])
+        reply.steps = [*reply.steps[:2], STALL]
+        upstream.enqueue(reply)
+        peer = NdjsonPeer(bridge.connect())
+        peer.send_message({"jsonrpc": "2.0", "id": 1, "method": "chat/stream",
+                           "params": {"provider": "openai", "model": "m", "api_base": upstream.url + "/v1",
+                                      "messages": [{"role": "user", "content": "hi"}]}})  # fmt: skip
+        assert peer.receive()["params"]["chunk"] == {"type": "text", "text": "one"}
+        assert peer.receive()["params"]["chunk"] == {"type": "text", "text": " two"}
+        peer.close()
+        left_at = time.monotonic()
+        (connection,) = upstream.wait_closed()
+        assert connection.closed_by == "client"
+        latency = connection.closed - left_at  # type: ignore[operator]
+        assert latency < 0.1, f"the upstream connection closed {latency * 1000:.0f} ms after the client left"

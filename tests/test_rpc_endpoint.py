@@ -165,6 +165,30 @@ async def test_a_cancelled_request_is_answered_request_cancelled(cancel: str, pa
     }  # fmt: skip
 
 
+async def test_cancelling_cascades_to_what_the_handler_asked_the_peer() -> None:
+    """The bridge asks the client something while it handles the client's request (tool approval);
+    cancelling the outer request cancels that inner one at the client too."""
+    asked, inner_cancelled = anyio.Event(), anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        return await ctx.request("approve", {"tool": "rm"})
+
+    async def client(ctx: RequestContext, method: str, params: Any) -> Any:
+        asked.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            inner_cancelled.set()
+
+    async with connected(server, client) as (_, client_end):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client_end.request, "chat")
+            await asked.wait()
+            tg.cancel_scope.cancel()
+        with anyio.fail_after(5):
+            await inner_cancelled.wait()
+
+
 async def test_a_timeout_is_an_upstream_timeout_and_cancels_at_the_peer() -> None:
     cancelled = anyio.Event()
 

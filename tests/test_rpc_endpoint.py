@@ -294,6 +294,25 @@ async def test_a_batch_is_answered_as_an_array() -> None:
     assert by_id[2]["error"]["code"] == -32601 and by_id[None]["error"]["code"] == -32600
 
 
+async def test_a_huge_batch_starts_no_more_tasks_than_the_limit() -> None:
+    running = 0
+    most = 0
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await anyio.sleep(0)
+        running -= 1
+        return "ok"
+
+    async with raw_client(server, max_in_flight=4) as raw:
+        reply = await raw.ask([{"jsonrpc": "2.0", "id": i, "method": "x"} for i in range(1000)])
+    assert len(reply) == 1000 and most <= 3  # the batch itself holds one of the four slots
+    assert sum("result" in r for r in reply) == 3
+    assert {r["error"]["data"]["code"] for r in reply if "error" in r} == {"rate_limited"}
+
+
 async def test_too_many_requests_in_flight_are_refused_not_queued() -> None:
     release = anyio.Event()
 

@@ -91,6 +91,7 @@ class Endpoint:
         self._closed_error = closed_error
         self._running: dict[RequestId, _Running] = {}
         self._calls: dict[RequestId, Call] = {}
+        self._batches = 0  # batches being answered; they count against max_in_flight too
         self._next_id = 0
         self._closed: str | None = None
 
@@ -125,10 +126,13 @@ class Endpoint:
                     await self._reply(None, error={"code": rpc_errors.INVALID_REQUEST, "message": str(exc)})
                 return
             if isinstance(message, list):
-                if message:
-                    tg.start_soon(self._batch, message)
-                else:
+                if not message:
                     await self._reply(None, error=_invalid("an empty batch"))
+                elif self._batches + len(self._running) >= self._max_in_flight:
+                    await self._reply(None, error=self._busy())
+                else:
+                    self._batches += 1
+                    tg.start_soon(self._batch, message)
                 continue
             if isinstance(message, MalformedMessage):
                 await self._reply(None, error={"code": rpc_errors.PARSE_ERROR, "message": message.reason})
@@ -150,11 +154,14 @@ class Endpoint:
     def _admit(self, request: Request) -> _Running | ErrorObject:
         if request.id in self._running:
             return _invalid(f"request id {request.id!r} is already in use")
-        if len(self._running) >= self._max_in_flight:
-            busy = errors.RateLimitedError(f"more than {self._max_in_flight} requests in flight", status=None)
-            return rpc_errors.bridge_error_object(busy)
+        if len(self._running) + self._batches >= self._max_in_flight:
+            return self._busy()
         running = self._running[request.id] = _Running()
         return running
+
+    def _busy(self) -> ErrorObject:
+        busy = errors.RateLimitedError(f"more than {self._max_in_flight} requests in flight", status=None)
+        return rpc_errors.bridge_error_object(busy)
 
     async def _serve(self, request: Request, running: _Running) -> dict[str, Any] | None:
         """The response to one admitted request (None when the connection is going away)."""
@@ -176,31 +183,35 @@ class Endpoint:
             await self._send_response(response)
 
     async def _batch(self, messages: list[Any]) -> None:
+        """A batch is answered with one array; its requests are admitted one by one like single
+        ones (so a 100,000-element batch starts at most ``max_in_flight`` tasks)."""
         responses: list[dict[str, Any]] = []
 
-        async def one(message: Any) -> None:
-            incoming = classify(message)
-            response: dict[str, Any] | None = None
-            if isinstance(incoming, Request):
-                running = self._admit(incoming)
-                if isinstance(running, _Running):
-                    response = await self._serve(incoming, running)
-                else:
-                    response = _response(incoming.id, error=running)
-            elif isinstance(incoming, Notification):
-                await self._notification(incoming)
-            elif isinstance(incoming, Response):
-                self._settle(incoming)
-            else:
-                response = _response(incoming.id, error=_invalid(incoming.reason))
+        async def serve_one(request: Request, running: _Running) -> None:
+            response = await self._serve(request, running)
             if response is not None:
                 responses.append(response)
 
-        async with anyio.create_task_group() as tg:
-            for message in messages:
-                tg.start_soon(one, message)
-        if responses:
-            await self._send_response(responses)
+        try:
+            async with anyio.create_task_group() as tg:
+                for message in messages:
+                    incoming = classify(message)
+                    if isinstance(incoming, Request):
+                        running = self._admit(incoming)
+                        if isinstance(running, _Running):
+                            tg.start_soon(serve_one, incoming, running)
+                        else:
+                            responses.append(_response(incoming.id, error=running))
+                    elif isinstance(incoming, Notification):
+                        await self._notification(incoming)
+                    elif isinstance(incoming, Response):
+                        self._settle(incoming)
+                    else:
+                        responses.append(_response(incoming.id, error=_invalid(incoming.reason)))
+            if responses:
+                await self._send_response(responses)
+        finally:
+            self._batches -= 1
 
     async def _notification(self, notification: Notification) -> None:
         if notification.method in CANCEL_METHODS:

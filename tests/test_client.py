@@ -15,7 +15,7 @@ from openllm_client import BridgeClient, connect, spawn
 
 from bridge import errors
 from bridge.cancel import CancellationToken
-from protocol import validate
+from protocol import ChangedParams, validate
 
 pytestmark = pytest.mark.anyio
 SLOW_PROMPT = " ".join(f"w{i}" for i in range(400))  # 400 words at the mock's 50 ms each: 20 s if never cancelled
@@ -141,3 +141,46 @@ async def test_a_bridge_that_goes_away_fails_calls_as_network_errors(cli_env: di
             with pytest.raises(errors.NetworkError, match="closed"):
                 async for _ in client.chat("mock", "slow", SLOW_PROMPT):
                     bridge.process.kill()
+
+
+async def test_secrets_and_config_methods_and_their_change_notifications(
+    keychain_bus: object, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    key = "sk-test-0123456789abcdefghijkl"
+    expected = {("secrets/changed", "openai"), ("config/changed", "mock")}
+    seen: set[tuple[str, str | None]] = set()
+    all_seen = anyio.Event()
+
+    def listener(method: str, params: ChangedParams) -> None:
+        seen.add((method, params["provider"]))
+        if seen >= expected:
+            all_seen.set()
+
+    path = str(tmp_path / "s.sock")
+    async with spawn(socket=path, env=cli_env) as writer, connect(path) as other:
+        other.on_change(listener)
+        assert (await writer.secrets_store("openai", key, "keychain"))["destination"] == "keychain"
+        resolved = await writer.secrets_resolve("openai")
+        validate("SecretsResolveResult", resolved)
+        assert (resolved["found"], resolved["source"], "value" in resolved) == (True, "keychain", False)
+        assert resolved["masked"] == "sk-…ijkl"
+        assert (await writer.secrets_resolve("openai", reveal=True))["value"] == key
+        validate("SecretsListResult", await writer.secrets_list())
+
+        disabled = await writer.config_set_provider({"name": "mock", "enabled": False}, "user")
+        validate("ConfigSetProviderResult", disabled)
+        mock = next(p for p in (await writer.status())["providers"] if p["id"] == "mock")
+        assert mock["available"] is False and "disabled" in mock["reason"]
+        with pytest.raises(errors.InvalidConfigError, match="disabled"):
+            async for _ in writer.chat("mock", "echo", "hi"):
+                pass
+        validate("ConfigProvidersResult", await writer.config_providers())
+        validate("ConfigExportResult", await writer.config_export("user"))
+        assert (await writer.config_remove_provider("mock"))["removed_from"] == ["user"]
+        assert [c async for c in writer.chat("mock", "echo", "hi")][-1]["type"] == "done"
+
+        deleted = await writer.secrets_delete("openai")
+        assert deleted["deleted_from"] == ["keychain"]
+        with anyio.fail_after(5):
+            await all_seen.wait()
+    assert seen == expected

@@ -72,8 +72,17 @@ def test_a_live_socket_is_not_taken_over(bridge: BridgeProcess, cli_env: dict[st
     assert result.returncode == 2 and "already serving" in result.stderr and result.stdout == ""
 
 
-def test_every_request_method_answers_what_its_schema_says(bridge: BridgeProcess) -> None:
+def test_every_request_method_answers_what_its_schema_says(keychain_bus: object, bridge: BridgeProcess) -> None:
     params: dict[str, Any] = {
+        "secrets/store": {"provider": "openai", "value": "sk-test-0123456789abcdefghij", "destination": "keychain"},
+        "secrets/resolve": {"provider": "openai"},
+        "secrets/list": {},
+        "secrets/delete": {"provider": "openai"},
+        "config/setProvider": {"config": {"name": "ollama", "api_base": "http://127.0.0.1:9"}, "scope": "user"},
+        "config/providers": {},
+        "config/export": {"scope": "user"},
+        "config/import": {"providers": [{"name": "mistral", "enabled": False}], "scope": "user"},
+        "config/removeProvider": {"name": "ollama"},
         "bridge/authenticate": {"token": "unused"},
         "bridge/status": {},
         "chat/stream": {"provider": "mock", "model": "echo", "messages": [{"role": "user", "content": "hi"}]},

@@ -15,7 +15,8 @@ from typing import Any
 import anyio
 
 from bridge.cli import EXIT_OK
-from bridge.cli._common import make_engine, print_json
+from bridge.cli._common import make_settings_api, print_json
+from bridge.engine import Engine
 from bridge.rpc import DEFAULT_MAX_FRAME
 from bridge.server import BridgeApi, UnixServer, socket_path
 
@@ -43,8 +44,10 @@ async def run(args: argparse.Namespace) -> int:
         print_json({"socket": str(path), "pid": os.getpid()})
 
     with socket_path(args.socket) as path:
-        async with make_engine() as engine, anyio.create_task_group() as tg:
+        settings = make_settings_api()
+        async with Engine(secrets=settings.secrets, config=settings.config) as engine, anyio.create_task_group() as tg:
             tg.start_soon(_stop_on_signal, tg.cancel_scope)
-            server = UnixServer(BridgeApi(engine, token=token), path, max_frame=args.max_frame_bytes)
+            api = BridgeApi(engine, settings=settings, token=token)
+            server = UnixServer(api, path, max_frame=args.max_frame_bytes)
             await server.serve(ready)
     return EXIT_OK

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bridge.server.api import BridgeApi, Session
+from bridge.server.api import BridgeApi
+from bridge.server.session import Session
 from bridge.server.unix import UnixServer, socket_path
 
 __all__ = ["BridgeApi", "Session", "UnixServer", "socket_path"]

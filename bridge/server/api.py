@@ -6,20 +6,26 @@ the CLI, this API and the MCP server behave alike. ``chat/stream`` forwards ever
 awaited, so a client that reads slowly slows the engine, which slows the upstream read (the
 engine's channel is unbuffered), and nothing piles up in between.
 
-A bridge started with a token refuses every method but ``bridge/authenticate`` on a connection
-until the token has been given; tokens are compared in constant time.
+The secrets and config methods are :class:`bridge.settings_api.SettingsAPI`'s, as on every
+surface; after one that writes, every connected client is told (``secrets/changed`` or
+``config/changed``). A bridge started with a token refuses every method but
+``bridge/authenticate`` on a connection until the token has been given; tokens are compared in
+constant time.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Awaitable, Callable
 from importlib import metadata
 from typing import Any, cast
 
 from bridge import errors
 from bridge.engine import Engine
 from bridge.rpc import MethodTable, RequestContext
+from bridge.server.session import Session
+from bridge.settings_api import SettingsAPI
 from protocol import (
     AuthenticateParams,
     AuthenticateResult,
@@ -39,6 +45,15 @@ from protocol import (
 
 _CHAT_FIELDS = ("provider", "model", "messages", "options", "api_base")
 
+# The settings methods that change something: the notification they cause, and for which provider.
+_CHANGES: dict[str, tuple[str, Callable[[Any], str | None]]] = {
+    "secrets/store": ("secrets/changed", lambda p: p["provider"]),
+    "secrets/delete": ("secrets/changed", lambda p: p["provider"]),
+    "config/setProvider": ("config/changed", lambda p: p["config"]["name"]),
+    "config/removeProvider": ("config/changed", lambda p: p["name"]),
+    "config/import": ("config/changed", lambda p: None),
+}
+
 
 def _version() -> str:
     try:
@@ -50,10 +65,13 @@ def _version() -> str:
 class BridgeApi:
     """The methods every connection shares; :meth:`session` gives one connection's handler."""
 
-    def __init__(self, engine: Engine, *, token: str | None = None) -> None:
+    def __init__(self, engine: Engine, *, settings: SettingsAPI | None = None, token: str | None = None) -> None:
         self.engine = engine
         self._token = token.encode() if token else None
+        self.sessions: set[Session] = set()
         self.table = MethodTable()
+        for method, handler in (settings.handlers() if settings else {}).items():
+            self.table.add(method, self._settings_method(method, handler))
         self.table.add("bridge/authenticate", self.authenticate)
         self.table.add("bridge/status", self.status)
         self.table.add("chat/stream", self.chat_stream)
@@ -63,6 +81,23 @@ class BridgeApi:
 
     def session(self) -> Session:
         return Session(self.table, authenticated=self._token is None)
+
+    def changed(self, method: str, provider: str | None) -> None:
+        """Tell every connected client that keys or config changed (``secrets/changed``…)."""
+        for session in self.sessions:
+            session.changed(method, provider)
+
+    def _settings_method(
+        self, method: str, handler: Callable[[Any], Awaitable[Any]]
+    ) -> Callable[[RequestContext, Any], Awaitable[Any]]:
+        async def call(ctx: RequestContext, params: Any) -> Any:
+            result = await handler(params)
+            if method in _CHANGES:
+                notification, provider = _CHANGES[method]
+                self.changed(notification, provider(params))
+            return result
+
+        return call
 
     async def authenticate(self, ctx: RequestContext, params: AuthenticateParams) -> AuthenticateResult:
         if self._token is None:
@@ -116,19 +151,3 @@ def _assistant_message(text: str, calls: list[ToolCallPart]) -> ChatMessage:
         return {"role": "assistant", "content": text}
     parts: list[Any] = [{"type": "text", "text": text}] if text else []
     return {"role": "assistant", "content": [*parts, *calls]}
-
-
-class Session:
-    """One connection's handler: the shared table behind the token gate."""
-
-    def __init__(self, table: MethodTable, *, authenticated: bool) -> None:
-        self._table = table
-        self.authenticated = authenticated
-
-    async def __call__(self, ctx: RequestContext, method: str, params: Any) -> Any:
-        if not self.authenticated and method != "bridge/authenticate":
-            raise errors.UnauthorizedError("this bridge needs a token: send bridge/authenticate {token} first")
-        result = await self._table(ctx, method, params)
-        if method == "bridge/authenticate":
-            self.authenticated = True
-        return result

@@ -105,12 +105,27 @@ class UnixServer:
             self.path.unlink(missing_ok=True)
 
     async def _connection(self, stream: SocketStream) -> None:
+        try:
+            await self._serve_connection(stream)
+        except Exception:  # one connection's failure must not stop the listener
+            log.exception("a client connection failed")
+            await stream.aclose()
+
+    async def _serve_connection(self, stream: SocketStream) -> None:
         uid = peer_uid(stream)
         if uid != os.getuid():
             log.warning("refused a connection from uid %d: only uid %d may use this bridge", uid, os.getuid())
             await stream.aclose()
             return
-        endpoint = Endpoint(MessageStream(stream, max_frame=self.max_frame), self.api.session(), name="client")
+        session = self.api.session()
+        endpoint = Endpoint(MessageStream(stream, max_frame=self.max_frame), session, name="client")
         log.debug("client connected")
-        await endpoint.run()
+        self.api.sessions.add(session)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(session.deliver_changes, endpoint)
+                await endpoint.run()
+                tg.cancel_scope.cancel()
+        finally:
+            self.api.sessions.discard(session)
         log.debug("client disconnected")

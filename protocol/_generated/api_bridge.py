@@ -1,4 +1,4 @@
-"""Generated from schemas/api-bridge.schema.json (sha256 a7640f9b858c87e551f8cce7def387d9dfd0cb67a25eebe48410f389c239d87d); do not edit.
+"""Generated from schemas/api-bridge.schema.json (sha256 f0f7a6f5d0392821e799b0646a27a073abdd5df299bcdd61465b30787ffb59fb); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 from protocol._generated.core import ToolSpec
 
-__all__ = ["AuthenticateParams", "AuthenticateResult", "BridgeStatusParams", "BridgeStatusResult", "HostStatus", "ProviderStatus", "ToolsListParams", "ToolsListResult"]
+__all__ = ["AuthenticateParams", "AuthenticateResult", "BridgeStatusParams", "BridgeStatusResult", "ChangedParams", "HostStatus", "ProviderStatus", "ToolsListParams", "ToolsListResult"]
 
 
 class AuthenticateParams(TypedDict):
@@ -46,6 +46,12 @@ class BridgeStatusResult(TypedDict):
     pid: int
     host: HostStatus
     providers: list[ProviderStatus]
+
+
+class ChangedParams(TypedDict):
+    """Sent by the bridge to every authenticated client after keys (secrets/changed) or provider configuration (config/changed) changed: the provider concerned, or null when anything may have changed. Drop caches and ask again."""
+
+    provider: str | None
 
 
 class ToolsListParams(TypedDict):

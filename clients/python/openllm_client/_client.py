@@ -16,9 +16,9 @@ error chunk and ``done``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import anyio
 from anyio.abc import TaskGroup
@@ -30,13 +30,26 @@ from bridge.rpc import DEFAULT_MAX_FRAME, Call, Endpoint, Framing, MessageStream
 from protocol import (
     AuthenticateResult,
     BridgeStatusResult,
+    ChangedParams,
     ChatChunkParams,
     ChatMessage,
     ChatStreamParams,
     ChatStreamResult,
+    ConfigExportResult,
+    ConfigImportResult,
+    ConfigProvidersResult,
+    ConfigRemoveProviderResult,
+    ConfigScope,
+    ConfigSetProviderResult,
     ModelsListResult,
+    ProviderConfig,
     ProvidersListResult,
     RequestId,
+    SecretDestination,
+    SecretsDeleteResult,
+    SecretsListResult,
+    SecretsResolveResult,
+    SecretsStoreResult,
     StreamChunk,
     StreamOptions,
     ToolsListResult,
@@ -48,13 +61,22 @@ from protocol import (
 CHUNK_BUFFER = 256
 
 
+ChangeListener = Callable[[str, ChangedParams], None]
+
+
 class _Router:
-    """The client's side of the method table: ``chat/chunk`` notifications to their stream."""
+    """The client's side of the method table: ``chat/chunk`` notifications to their stream,
+    ``secrets/changed`` and ``config/changed`` to the listeners."""
 
     def __init__(self) -> None:
         self.streams: dict[RequestId, MemoryObjectSendStream[StreamChunk]] = {}
+        self.change_listeners: list[ChangeListener] = []
 
     async def __call__(self, ctx: RequestContext, method: str, params: Any) -> Any:
+        if ctx.request_id is None and method in ("secrets/changed", "config/changed"):
+            for listener in self.change_listeners:
+                listener(method, cast(ChangedParams, params))
+            return
         if method != "chat/chunk" or ctx.request_id is not None:
             raise RpcError(-32601, f"method not found: {method}")
         chunk_params = cast(ChatChunkParams, params)
@@ -146,6 +168,51 @@ class BridgeClient:
 
     async def tools(self) -> ToolsListResult:
         return cast(ToolsListResult, await self.endpoint.request("tools/list", {}))
+
+    async def secrets_resolve(self, provider: str, *, reveal: bool = False) -> SecretsResolveResult:
+        """Whether a key is found and where; the value itself only with ``reveal``."""
+        params = {"provider": provider, **({"reveal": True} if reveal else {})}
+        return cast(SecretsResolveResult, await self.endpoint.request("secrets/resolve", params))
+
+    async def secrets_list(self) -> SecretsListResult:
+        return cast(SecretsListResult, await self.endpoint.request("secrets/list", {}))
+
+    async def secrets_store(
+        self, provider: str, value: str, destination: SecretDestination = "auto"
+    ) -> SecretsStoreResult:
+        params = {"provider": provider, "value": value, "destination": destination}
+        return cast(SecretsStoreResult, await self.endpoint.request("secrets/store", params))
+
+    async def secrets_delete(self, provider: str) -> SecretsDeleteResult:
+        return cast(SecretsDeleteResult, await self.endpoint.request("secrets/delete", {"provider": provider}))
+
+    async def config_providers(self) -> ConfigProvidersResult:
+        return cast(ConfigProvidersResult, await self.endpoint.request("config/providers", {}))
+
+    async def config_set_provider(
+        self, config: ProviderConfig, scope: ConfigScope | None = None
+    ) -> ConfigSetProviderResult:
+        params = {"config": config, **({"scope": scope} if scope else {})}
+        return cast(ConfigSetProviderResult, await self.endpoint.request("config/setProvider", params))
+
+    async def config_remove_provider(self, name: str, scope: ConfigScope | None = None) -> ConfigRemoveProviderResult:
+        params = {"name": name, **({"scope": scope} if scope else {})}
+        return cast(ConfigRemoveProviderResult, await self.endpoint.request("config/removeProvider", params))
+
+    async def config_export(self, scope: Literal["user", "workspace", "merged"] = "merged") -> ConfigExportResult:
+        params = {"scope": scope}
+        return cast(ConfigExportResult, await self.endpoint.request("config/export", params))
+
+    async def config_import(
+        self, providers: list[ProviderConfig], scope: Literal["user", "workspace"]
+    ) -> ConfigImportResult:
+        params = {"providers": providers, "scope": scope}
+        return cast(ConfigImportResult, await self.endpoint.request("config/import", params))
+
+    def on_change(self, listener: ChangeListener) -> None:
+        """Call ``listener(method, {"provider": …})`` when the bridge says keys or config changed
+        (``secrets/changed``, ``config/changed``); it runs in the reader, so keep it short."""
+        self.router.change_listeners.append(listener)
 
     def chat(
         self,

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openllm_client
 import pytest
 from bridge_process import BridgeProcess, NdjsonPeer, serve
 from fake_provider import STALL, FakeServer
@@ -179,8 +178,7 @@ def test_the_serve_path_does_not_import_the_mcp_sdk(cli_env: dict[str, str], tmp
         "anyio.run(main)\n"
         "print(sorted(m for m in ('mcp', 'httpx2', 'pydantic') if m in sys.modules))\n"
     )
-    env = cli_env | {"PYTHONPATH": str(Path(openllm_client.__file__).parent.parent)}
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60,
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=cli_env, timeout=60,
                             check=True)  # fmt: skip
     assert result.stdout.strip() == "[]"
 

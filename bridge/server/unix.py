@@ -53,7 +53,9 @@ def socket_path(requested: str | None) -> Iterator[Path]:
         return
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_dir():
-        yield _private_dir(Path(runtime) / "openllm-bridge") / f"bridge-{os.getpid()}.sock"
+        path = _private_dir(Path(runtime) / "openllm-bridge") / f"bridge-{os.getpid()}.sock"
+        _clear_stale(path)  # left by an earlier process that had our pid
+        yield path
         return
     directory = Path(tempfile.mkdtemp(prefix="openllm-bridge-"))
     try:

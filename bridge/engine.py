@@ -34,7 +34,7 @@ from bridge.cancel import CancellationToken
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
 from bridge.settings_api import SettingsAPI
 from bridge.types import ConfigResolver, SecretResolver
-from protocol import ChatRequest, ModelInfo, ProviderMetadata, StreamChunk
+from protocol import ChatRequest, ModelInfo, ProviderMetadata, ProviderStatus, StreamChunk
 
 if TYPE_CHECKING:
     import httpx2
@@ -90,6 +90,23 @@ class Engine:
 
     def providers(self) -> list[ProviderMetadata]:
         return [spec.metadata() for spec in self.registry]
+
+    async def provider_status(self) -> list[ProviderStatus]:
+        """Which providers can be used now and where their keys come from (never the keys)."""
+        out: list[ProviderStatus] = []
+        for spec in self.registry:
+            config = await self.config.get_provider(spec.id) or {"name": spec.id}
+            resolved = await self.secrets.resolve(spec.id) if spec.needs_key else None
+            source = resolved.source if resolved else None
+            status: ProviderStatus = {"id": spec.id, "available": True, "key_source": source}
+            if config.get("enabled") is False:
+                status["available"] = False
+                status["reason"] = f"disabled in {config.get('source_detail', 'config')}"
+            elif spec.needs_key and resolved is None:
+                status["available"] = False
+                status["reason"] = f"no API key: set {' or '.join(spec.env_vars)}"
+            out.append(status)
+        return out
 
     async def list_models(self, provider: str, api_base: str | None = None) -> list[ModelInfo]:
         spec = self.registry.get(provider)

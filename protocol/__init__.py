@@ -6,6 +6,17 @@ The types are generated from ``schemas/*.schema.json`` (the one source of truth)
 
 from __future__ import annotations
 
+from protocol._generated.api_bridge import (
+    AuthenticateParams,
+    AuthenticateResult,
+    BridgeStatusParams,
+    BridgeStatusResult,
+    ChangedParams,
+    HostStatus,
+    ProviderStatus,
+    ToolsListParams,
+    ToolsListResult,
+)
 from protocol._generated.api_chat import (
     ChatChunkParams,
     ChatRequest,
@@ -68,12 +79,20 @@ from protocol._generated.core import (
     Usage,
     UsageChunk,
 )
-from protocol._generated.jsonrpc import ErrorObject, RequestId
+from protocol._generated.jsonrpc import BridgeErrorData, CancelledParams, CancelRequestParams, ErrorObject, RequestId
 from protocol._generated.mcp import McpChatResult, McpCompareEntry, McpCompareResult
 from protocol._schemas import MethodSpec, SchemaError, definitions, is_valid, methods, validate
 from protocol._wire import dumps, loads
 
 __all__ = [
+    "AuthenticateParams",
+    "AuthenticateResult",
+    "BridgeErrorData",
+    "BridgeStatusParams",
+    "BridgeStatusResult",
+    "CancelRequestParams",
+    "CancelledParams",
+    "ChangedParams",
     "ChatChunkParams",
     "ChatMessage",
     "ChatRequest",
@@ -96,6 +115,7 @@ __all__ = [
     "ErrorCode",
     "ErrorObject",
     "FinishReason",
+    "HostStatus",
     "ImagePart",
     "McpChatResult",
     "McpCompareEntry",
@@ -108,6 +128,7 @@ __all__ = [
     "ProviderCapabilities",
     "ProviderConfig",
     "ProviderMetadata",
+    "ProviderStatus",
     "ProvidersListParams",
     "ProvidersListResult",
     "RequestId",
@@ -135,6 +156,8 @@ __all__ = [
     "ToolChoice",
     "ToolResultPart",
     "ToolSpec",
+    "ToolsListParams",
+    "ToolsListResult",
     "Usage",
     "UsageChunk",
     "definitions",

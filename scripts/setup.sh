@@ -25,7 +25,9 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
   # compat mode: a plain .pth path entry; the default editable finder adds ~70 ms to every start
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c "import bridge, protocol, mcp, httpx2" # fail here, not in the tests, if the install broke
+  # compat mode puts only the repository root on sys.path; the Python client lives in clients/python
+  echo "$PWD/clients/python" > "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/openllm-client-dev.pth"
+  .venv/bin/python -c "import bridge, protocol, openllm_client, mcp, httpx2" # fail here, not in the tests, if the install broke
   rm -f .venv/.openllm-setup-*
   touch "$stamp"
 fi

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "bridge.cli.secrets",
     "bridge.cli.config",
     "bridge.cli.doctor",
+    "bridge.cli.serve",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

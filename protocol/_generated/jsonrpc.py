@@ -1,4 +1,4 @@
-"""Generated from schemas/jsonrpc.schema.json (sha256 12d978047e5180ed6b151bc9a8e407960b1dce7c510d19a648b31788a96835c3); do not edit.
+"""Generated from schemas/jsonrpc.schema.json (sha256 01530604a387e833a4c6aef57b846527eb75550beb2466e8955a72c5b4433def); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 from protocol._generated.core import ErrorCode
 
-__all__ = ["BridgeErrorData", "ErrorObject", "ErrorResponse", "Notification", "Request", "RequestId", "SuccessResponse"]
+__all__ = ["BridgeErrorData", "CancelRequestParams", "CancelledParams", "ErrorObject", "ErrorResponse", "Notification", "Request", "RequestId", "SuccessResponse"]
 
 
 RequestId = int | str
@@ -43,6 +43,19 @@ class ErrorResponse(TypedDict):
     jsonrpc: Literal["2.0"]
     id: RequestId | None
     error: ErrorObject
+
+
+class CancelRequestParams(TypedDict):
+    """Cancel a request in flight, as LSP and vscode-jsonrpc send it. The request is answered with -32800."""
+
+    id: RequestId
+
+
+class CancelledParams(TypedDict):
+    """Cancel a request in flight, as MCP sends it."""
+
+    requestId: RequestId
+    reason: NotRequired[str]
 
 
 class BridgeErrorData(TypedDict):

@@ -1,0 +1,53 @@
+"""``openllm-bridge serve``: the bridge API on a Unix socket until SIGINT/SIGTERM.
+
+Prints one JSON line ``{"socket": PATH, "pid": N}`` on stdout once it accepts connections, so a
+spawner can read where to connect; nothing else goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from bridge.cli import EXIT_OK
+from bridge.cli._common import make_settings_api, print_json
+from bridge.engine import Engine
+from bridge.rpc import DEFAULT_MAX_FRAME
+from bridge.server import BridgeApi, UnixServer, socket_path
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("serve", parents=[common], help="serve the bridge API (JSON-RPC) on a Unix socket")
+    p.add_argument("--socket", metavar="PATH", help="default: under $XDG_RUNTIME_DIR, else a private temp dir")
+    p.add_argument("--token", help="require this token (bridge/authenticate); default: env OPENLLM_BRIDGE_TOKEN")
+    p.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME, metavar="N",
+                   help=f"refuse messages larger than this (default {DEFAULT_MAX_FRAME})")  # fmt: skip
+    p.set_defaults(handler=run)
+
+
+async def _stop_on_signal(scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return
+
+
+async def run(args: argparse.Namespace) -> int:
+    token = args.token or os.environ.get("OPENLLM_BRIDGE_TOKEN") or None
+
+    def ready(path: Path) -> None:
+        print_json({"socket": str(path), "pid": os.getpid()})
+
+    with socket_path(args.socket) as path:
+        settings = make_settings_api()
+        async with Engine(secrets=settings.secrets, config=settings.config) as engine, anyio.create_task_group() as tg:
+            tg.start_soon(_stop_on_signal, tg.cancel_scope)
+            api = BridgeApi(engine, settings=settings, token=token)
+            server = UnixServer(api, path, max_frame=args.max_frame_bytes)
+            await server.serve(ready)
+    return EXIT_OK

@@ -1,0 +1,323 @@
+"""One JSON-RPC 2.0 connection, in both directions, knowing none of our method names.
+
+:class:`Endpoint` reads messages from a :class:`MessageStream` and:
+
+- runs each incoming request in its own task through one ``handler(ctx, method, params)``,
+  at most ``max_in_flight`` at a time (more are answered at once with a retryable
+  ``rate_limited`` error, so memory per connection stays bounded and cancels are still read);
+- hands incoming notifications to the same handler inline, in order (a slow handler slows the
+  reader, which is how backpressure reaches the peer);
+- cancels a running request when the peer sends LSP's ``$/cancelRequest {id}`` (what
+  vscode-jsonrpc sends) or MCP's ``notifications/cancelled {requestId}``, and answers it with
+  -32800 RequestCancelled (as pygls and vscode-jsonrpc servers do, so a vscode-jsonrpc client's
+  promise settles; an MCP peer ignores the reply);
+- correlates responses with its own outgoing requests (many in flight, optional timeout);
+  leaving a call unanswered (cancelled, timed out) sends the peer ``cancel_method``;
+- turns whatever a handler raised into the wire error in one place (:mod:`bridge.rpc.errors`).
+
+When the peer goes away every running handler is cancelled (so a chat stream closes its upstream
+connection) and every outgoing call fails with ``closed_error``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import anyio
+from anyio.abc import TaskGroup
+
+from bridge import errors
+from bridge.rpc import errors as rpc_errors
+from bridge.rpc.calls import Call
+from bridge.rpc.framing import FramingError, MalformedMessage
+from bridge.rpc.messages import Notification, Request, Response, classify, is_request_id
+from bridge.rpc.stream import MessageStream
+from protocol import ErrorObject, RequestId
+
+log = logging.getLogger("openllm.rpc")
+
+CancelMethod = Literal["$/cancelRequest", "notifications/cancelled"]
+CANCEL_METHODS = ("$/cancelRequest", "notifications/cancelled")
+_SEND_FAILURES = (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a handler gets besides its params: the method, the request id (None for a
+    notification) and the endpoint, to notify or ask the peer while it works."""
+
+    endpoint: Endpoint
+    method: str
+    request_id: RequestId | None
+
+    async def notify(self, method: str, params: Any = None) -> None:
+        await self.endpoint.notify(method, params)
+
+    async def request(self, method: str, params: Any = None, *, timeout: float | None = None) -> Any:  # noqa: ASYNC109
+        return await self.endpoint.request(method, params, timeout=timeout)
+
+
+Handler = Callable[[RequestContext, str, Any], Awaitable[Any]]
+
+
+class _Running:
+    __slots__ = ("cancelled_by_peer", "scope")
+
+    def __init__(self) -> None:
+        self.scope = anyio.CancelScope()
+        self.cancelled_by_peer = False
+
+
+class Endpoint:
+    def __init__(
+        self,
+        stream: MessageStream,
+        handler: Handler,
+        *,
+        name: str = "peer",
+        max_in_flight: int = 64,
+        cancel_method: CancelMethod = "$/cancelRequest",
+        closed_error: Callable[[str], errors.BridgeError] = errors.NetworkError,
+    ) -> None:
+        self.stream = stream
+        self.name = name
+        self._handler = handler
+        self._max_in_flight = max_in_flight
+        self._cancel_method = cancel_method
+        self._closed_error = closed_error
+        self._running: dict[RequestId, _Running] = {}
+        self._calls: dict[RequestId, Call] = {}
+        self._batches = 0  # batches being answered; they count against max_in_flight too
+        self._next_id = 0
+        self._closed: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed is not None
+
+    # -- the receive side --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve the connection until the peer closes it (or framing is lost), then close it."""
+        try:
+            async with anyio.create_task_group() as tg:
+                try:
+                    await self._read_loop(tg)
+                finally:
+                    tg.cancel_scope.cancel()
+        finally:
+            self._close(f"the connection to the {self.name} closed")
+            with anyio.CancelScope(shield=True):
+                await self.stream.aclose()
+
+    async def _read_loop(self, tg: TaskGroup) -> None:
+        while True:
+            try:
+                message = await self.stream.receive()
+            except (anyio.EndOfStream, *_SEND_FAILURES):
+                return
+            except FramingError as exc:
+                log.error("dropping the connection to the %s: %s", self.name, exc)
+                with anyio.move_on_after(1, shield=True):
+                    await self._reply(None, error={"code": rpc_errors.INVALID_REQUEST, "message": str(exc)})
+                return
+            if isinstance(message, list):
+                if not message:
+                    await self._reply(None, error=_invalid("an empty batch"))
+                elif self._batches + len(self._running) >= self._max_in_flight:
+                    await self._reply(None, error=self._busy())
+                else:
+                    self._batches += 1
+                    tg.start_soon(self._batch, message)
+                continue
+            if isinstance(message, MalformedMessage):
+                await self._reply(None, error={"code": rpc_errors.PARSE_ERROR, "message": message.reason})
+                continue
+            incoming = classify(message)
+            if isinstance(incoming, Request):
+                running = self._admit(incoming)
+                if isinstance(running, _Running):
+                    tg.start_soon(self._serve_and_reply, incoming, running)
+                else:
+                    await self._reply(incoming.id, error=running)
+            elif isinstance(incoming, Notification):
+                await self._notification(incoming)
+            elif isinstance(incoming, Response):
+                self._settle(incoming)
+            else:
+                await self._reply(incoming.id, error=_invalid(incoming.reason))
+
+    def _admit(self, request: Request) -> _Running | ErrorObject:
+        if request.id in self._running:
+            return _invalid(f"request id {request.id!r} is already in use")
+        if len(self._running) + self._batches >= self._max_in_flight:
+            return self._busy()
+        running = self._running[request.id] = _Running()
+        return running
+
+    def _busy(self) -> ErrorObject:
+        busy = errors.RateLimitedError(f"more than {self._max_in_flight} requests in flight", status=None)
+        return rpc_errors.bridge_error_object(busy)
+
+    async def _serve(self, request: Request, running: _Running) -> dict[str, Any] | None:
+        """The response to one admitted request (None when the connection is going away)."""
+        try:
+            with running.scope:
+                try:
+                    result = await self._handler(RequestContext(self, request.method, request.id), request.method,
+                                                 request.params)  # fmt: skip
+                except Exception as exc:
+                    return _response(request.id, error=rpc_errors.error_object(exc, request.method))
+                return _response(request.id, result=result)
+            return _response(request.id, error=rpc_errors.cancelled_object()) if running.cancelled_by_peer else None
+        finally:
+            self._running.pop(request.id, None)
+
+    async def _serve_and_reply(self, request: Request, running: _Running) -> None:
+        response = await self._serve(request, running)
+        if response is not None:
+            await self._send_response(response)
+
+    async def _batch(self, messages: list[Any]) -> None:
+        """A batch is answered with one array; its requests are admitted one by one like single
+        ones (so a 100,000-element batch starts at most ``max_in_flight`` tasks)."""
+        responses: list[dict[str, Any]] = []
+
+        async def serve_one(request: Request, running: _Running) -> None:
+            response = await self._serve(request, running)
+            if response is not None:
+                responses.append(response)
+
+        try:
+            async with anyio.create_task_group() as tg:
+                for message in messages:
+                    incoming = classify(message)
+                    if isinstance(incoming, Request):
+                        running = self._admit(incoming)
+                        if isinstance(running, _Running):
+                            tg.start_soon(serve_one, incoming, running)
+                        else:
+                            responses.append(_response(incoming.id, error=running))
+                    elif isinstance(incoming, Notification):
+                        await self._notification(incoming)
+                    elif isinstance(incoming, Response):
+                        self._settle(incoming)
+                    else:
+                        responses.append(_response(incoming.id, error=_invalid(incoming.reason)))
+            if responses:
+                await self._send_response(responses)
+        finally:
+            self._batches -= 1
+
+    async def _notification(self, notification: Notification) -> None:
+        if notification.method in CANCEL_METHODS:
+            self._cancel_incoming(notification.params)
+            return
+        try:
+            await self._handler(RequestContext(self, notification.method, None), notification.method,
+                                notification.params)  # fmt: skip
+        except (rpc_errors.RpcError, errors.BridgeError) as exc:
+            log.debug("notification %s from the %s ignored: %s", notification.method, self.name, exc.message)
+        except Exception:
+            log.exception("notification handler for %s failed", notification.method)
+
+    def _cancel_incoming(self, params: Any) -> None:
+        if not isinstance(params, dict):
+            return
+        request_id = params.get("id", params.get("requestId"))
+        running = self._running.get(request_id) if is_request_id(request_id) else None
+        if running is not None:
+            log.debug("the %s cancelled request %r", self.name, request_id)
+            running.cancelled_by_peer = True
+            running.scope.cancel()
+
+    # -- the send side ---------------------------------------------------------------------------
+
+    async def notify(self, method: str, params: Any = None) -> None:
+        await self._send(_message(method, params))
+
+    async def request(self, method: str, params: Any = None, *, timeout: float | None = None) -> Any:  # noqa: ASYNC109
+        """Ask the peer and wait for its answer; ``timeout`` fails the call with an
+        ``UpstreamTimeout`` bridge error and cancels it at the peer."""
+        async with self.call(method, params) as call:
+            return await call.result(timeout)
+
+    def call(self, method: str, params: Any = None, *, on_settled: Callable[[], None] | None = None) -> Call:
+        """An outgoing request whose id is known before it is sent (``async with`` sends it;
+        leaving the block unanswered cancels it at the peer). ``on_settled`` runs in the reader
+        right after the response (or the connection's end), after every message before it."""
+        self._next_id += 1
+        return Call(self, self._next_id, method, params, on_settled)
+
+    def _register(self, call: Call) -> None:
+        if self._closed is not None:
+            raise self._closed_error(self._closed)
+        self._calls[call.id] = call
+
+    def _forget(self, call: Call) -> None:
+        self._calls.pop(call.id, None)
+
+    async def _cancel_outgoing(self, call: Call) -> None:
+        params = {"id": call.id} if self._cancel_method == "$/cancelRequest" else {"requestId": call.id}
+        with anyio.move_on_after(1, shield=True):
+            with contextlib.suppress(errors.BridgeError):  # the connection is gone: nothing runs there any more
+                await self._send(_message(self._cancel_method, params))
+
+    def _settle(self, response: Response) -> None:
+        call = self._calls.pop(response.id, None) if response.id is not None else None
+        if call is None:
+            log.debug("a response from the %s for no pending request (id %r)", self.name, response.id)
+            return
+        call.settle(response.result, response.error)
+
+    async def _send(self, message: Any) -> None:
+        if self._closed is not None:
+            raise self._closed_error(self._closed)
+        try:
+            await self.stream.send(message)
+        except _SEND_FAILURES as exc:
+            raise self._closed_error(f"the connection to the {self.name} closed") from exc
+
+    async def _send_response(self, response: dict[str, Any] | list[dict[str, Any]]) -> None:
+        try:
+            await self.stream.send(response)
+        except (TypeError, ValueError):  # a handler returned something that is not JSON
+            log.exception("a result could not be serialized")
+            failed = rpc_errors.error_object(errors.InternalError("a result could not be serialized"))
+            if isinstance(response, list):
+                await self._send_response([_response(r["id"], error=failed) for r in response])
+            else:
+                await self._send_response(_response(response["id"], error=failed))
+        except _SEND_FAILURES:
+            log.debug("the %s left before its answer was sent", self.name)
+
+    async def _reply(self, request_id: RequestId | None, *, error: ErrorObject) -> None:
+        await self._send_response(_response(request_id, error=error))
+
+    def _close(self, reason: str) -> None:
+        if self._closed is None:
+            self._closed = reason
+        calls, self._calls = self._calls, {}
+        for call in calls.values():
+            call.fail(self._closed_error(reason))
+
+
+def _message(method: str, params: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+    if params is not None:
+        message["params"] = params
+    return message
+
+
+def _response(request_id: RequestId | None, *, result: Any = None, error: ErrorObject | None = None) -> dict[str, Any]:
+    if error is not None:
+        return {"jsonrpc": "2.0", "id": request_id, "error": error}
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+def _invalid(reason: str) -> ErrorObject:
+    return {"code": rpc_errors.INVALID_REQUEST, "message": f"invalid request: {reason}"}

@@ -1,0 +1,153 @@
+"""The bridge API (DESIGN.md surface 1) as handlers over the engine.
+
+Each method is a short function from validated params to a result; the engine does the work, so
+the CLI, this API and the MCP server behave alike. ``chat/stream`` forwards every StreamChunk as a
+``chat/chunk`` notification before answering with the assembled message: the notification is
+awaited, so a client that reads slowly slows the engine, which slows the upstream read (the
+engine's channel is unbuffered), and nothing piles up in between.
+
+The secrets and config methods are :class:`bridge.settings_api.SettingsAPI`'s, as on every
+surface; after one that writes, every connected client is told (``secrets/changed`` or
+``config/changed``). A bridge started with a token refuses every method but
+``bridge/authenticate`` on a connection until the token has been given; tokens are compared in
+constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Awaitable, Callable
+from importlib import metadata
+from typing import Any, cast
+
+from bridge import errors
+from bridge.engine import Engine
+from bridge.rpc import MethodTable, RequestContext
+from bridge.server.session import Session
+from bridge.settings_api import SettingsAPI
+from protocol import (
+    AuthenticateParams,
+    AuthenticateResult,
+    BridgeStatusResult,
+    ChatMessage,
+    ChatRequest,
+    ChatStreamParams,
+    ChatStreamResult,
+    FinishReason,
+    ModelsListParams,
+    ModelsListResult,
+    ProvidersListResult,
+    ToolCallPart,
+    ToolsListResult,
+    Usage,
+)
+
+_CHAT_FIELDS = ("provider", "model", "messages", "options", "api_base")
+
+# The settings methods that change something: the notification they cause, and for which provider.
+_CHANGES: dict[str, tuple[str, Callable[[Any], str | None]]] = {
+    "secrets/store": ("secrets/changed", lambda p: p["provider"]),
+    "secrets/delete": ("secrets/changed", lambda p: p["provider"]),
+    "config/setProvider": ("config/changed", lambda p: p["config"]["name"]),
+    "config/removeProvider": ("config/changed", lambda p: p["name"]),
+    "config/import": ("config/changed", lambda p: None),
+}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("openllm-bridge")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+class BridgeApi:
+    """The methods every connection shares; :meth:`session` gives one connection's handler."""
+
+    def __init__(self, engine: Engine, *, settings: SettingsAPI | None = None, token: str | None = None) -> None:
+        self.engine = engine
+        self._token = token.encode() if token else None
+        self.sessions: set[Session] = set()
+        self.table = MethodTable()
+        for method, handler in (settings.handlers() if settings else {}).items():
+            self.table.add(method, self._settings_method(method, handler))
+        self.table.add("bridge/authenticate", self.authenticate)
+        self.table.add("bridge/status", self.status)
+        self.table.add("chat/stream", self.chat_stream)
+        self.table.add("providers/list", self.providers_list)
+        self.table.add("models/list", self.models_list)
+        self.table.add("tools/list", self.tools_list)
+
+    def session(self) -> Session:
+        return Session(self.table, authenticated=self._token is None)
+
+    def changed(self, method: str, provider: str | None) -> None:
+        """Tell every connected client that keys or config changed (``secrets/changed``…)."""
+        for session in self.sessions:
+            session.changed(method, provider)
+
+    def _settings_method(
+        self, method: str, handler: Callable[[Any], Awaitable[Any]]
+    ) -> Callable[[RequestContext, Any], Awaitable[Any]]:
+        async def call(ctx: RequestContext, params: Any) -> Any:
+            result = await handler(params)
+            if method in _CHANGES:
+                notification, provider = _CHANGES[method]
+                self.changed(notification, provider(params))
+            return result
+
+        return call
+
+    async def authenticate(self, ctx: RequestContext, params: AuthenticateParams) -> AuthenticateResult:
+        if self._token is None:
+            return {"authenticated": True}
+        if not hmac.compare_digest(params["token"].encode(), self._token):
+            raise errors.UnauthorizedError("wrong token for this bridge")
+        return {"authenticated": True}
+
+    async def status(self, ctx: RequestContext, params: object) -> BridgeStatusResult:
+        return {
+            "version": _version(),
+            "pid": os.getpid(),
+            "host": {"connected": False, "socket": None},  # the editor-host client arrives with issue 5
+            "providers": await self.engine.provider_status(),
+        }
+
+    async def providers_list(self, ctx: RequestContext, params: object) -> ProvidersListResult:
+        return {"providers": self.engine.providers()}
+
+    async def models_list(self, ctx: RequestContext, params: ModelsListParams) -> ModelsListResult:
+        return {"models": await self.engine.list_models(params["provider"])}
+
+    async def tools_list(self, ctx: RequestContext, params: object) -> ToolsListResult:
+        return {"tools": []}  # the host's tools are listed once the host client is wired in
+
+    async def chat_stream(self, ctx: RequestContext, params: ChatStreamParams) -> ChatStreamResult:
+        if params.get("run_tools"):
+            raise errors.ToolError("run_tools needs the editor host's tool loop, which this bridge does not have yet")
+        request = cast(ChatRequest, {k: v for k, v in params.items() if k in _CHAT_FIELDS})
+        text: list[str] = []
+        calls: list[ToolCallPart] = []
+        finish: FinishReason = "error"
+        usage: Usage | None = None
+        async with self.engine.chat(request) as chunks:
+            async for chunk in chunks:
+                await ctx.notify("chat/chunk", {"request_id": ctx.request_id, "chunk": chunk})
+                if chunk["type"] == "text":
+                    text.append(chunk["text"])
+                elif chunk["type"] == "tool_call":
+                    calls.append({"type": "tool_call", "id": chunk["id"], "name": chunk["name"],
+                                  "arguments": chunk["arguments"]})  # fmt: skip
+                elif chunk["type"] == "usage":
+                    usage = {"input_tokens": chunk["input_tokens"], "output_tokens": chunk["output_tokens"]}
+                elif chunk["type"] == "done":
+                    finish = chunk["finish_reason"]
+        return {"message": _assistant_message("".join(text), calls), "finish_reason": finish, "usage": usage}
+
+
+def _assistant_message(text: str, calls: list[ToolCallPart]) -> ChatMessage:
+    if not calls:
+        return {"role": "assistant", "content": text}
+    parts: list[Any] = [{"type": "text", "text": text}] if text else []
+    return {"role": "assistant", "content": [*parts, *calls]}

@@ -1,0 +1,350 @@
+"""The endpoint over a real socket pair: ids, both directions, cancellation, the error boundary,
+and every JSON-RPC error code against the spec's numbers."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+from anyio.abc import SocketStream, UNIXSocketStream
+
+from bridge import errors
+from bridge.rpc import Endpoint, MessageStream, MethodTable, RequestContext, RpcError, encode
+from protocol import dumps, loads, validate
+
+pytestmark = pytest.mark.anyio
+
+Handler = Callable[[RequestContext, str, Any], Awaitable[Any]]
+
+
+async def refuse(ctx: RequestContext, method: str, params: Any) -> Any:
+    raise RpcError(-32601, f"method not found: {method}")
+
+
+async def socket_pair() -> tuple[SocketStream, SocketStream]:
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    return await UNIXSocketStream.from_socket(a), await UNIXSocketStream.from_socket(b)
+
+
+@asynccontextmanager
+async def connected(
+    server: Handler, client: Handler = refuse, **options: Any
+) -> AsyncIterator[tuple[Endpoint, Endpoint]]:
+    a, b = await socket_pair()
+    server_end = Endpoint(MessageStream(a), server, name="client", **options)
+    client_end = Endpoint(MessageStream(b, "content-length"), client, name="bridge", **options)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(server_end.run)
+        tg.start_soon(client_end.run)
+        yield server_end, client_end
+        tg.cancel_scope.cancel()
+
+
+class Raw:
+    """A peer that writes bytes and reads whole frames: to test what a server answers."""
+
+    def __init__(self, stream: SocketStream) -> None:
+        self.stream = stream
+        self.reader = MessageStream(stream, "ndjson")
+
+    async def send(self, data: bytes) -> None:
+        await self.stream.send(data)
+
+    async def ask(self, message: Any) -> Any:
+        await self.send((dumps(message) if not isinstance(message, bytes) else message.decode()).encode() + b"\n")
+        return await self.reader.receive()
+
+
+@asynccontextmanager
+async def raw_client(server: Handler, **options: Any) -> AsyncIterator[Raw]:
+    a, b = await socket_pair()
+    endpoint = Endpoint(MessageStream(a), server, **options)
+    async with b, anyio.create_task_group() as tg:
+        tg.start_soon(endpoint.run)
+        yield Raw(b)
+        tg.cancel_scope.cancel()
+
+
+def table(**handlers: Callable[[RequestContext, Any], Awaitable[Any]]) -> MethodTable:
+    methods = MethodTable()
+    for name, handler in handlers.items():
+        methods.add(name.replace("__", "/"), handler)
+    return methods
+
+
+async def list_models(ctx: RequestContext, params: Any) -> Any:
+    if params["provider"] == "boom":
+        raise RuntimeError("a bug with a secret sk-proj-abcdefghijklmnopqrstuvwxyz in it")
+    if params["provider"] == "nokey":
+        raise errors.MissingKeyError("no API key for OpenAI: set OPENAI_API_KEY")
+    return {"models": [{"id": "m", "provider": params["provider"]}]}
+
+
+async def test_requests_both_ways_many_in_flight_answered_out_of_order() -> None:
+    gates = {i: anyio.Event() for i in range(20)}
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        await gates[params["n"]].wait()
+        return {"n": params["n"], "peer_says": await ctx.request("whoami", {})}
+
+    async def client(ctx: RequestContext, method: str, params: Any) -> Any:
+        return "the client"
+
+    results: dict[int, Any] = {}
+    async with connected(server, client) as (_, client_end):
+
+        async def ask(n: int) -> None:
+            results[n] = await client_end.request("work", {"n": n})
+
+        async with anyio.create_task_group() as tg:
+            for n in range(20):
+                tg.start_soon(ask, n)
+            for n in reversed(range(20)):
+                gates[n].set()
+    assert results == {n: {"n": n, "peer_says": "the client"} for n in range(20)}
+
+
+async def test_notifications_arrive_in_order() -> None:
+    seen: list[int] = []
+    done = anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        seen.append(params["i"])
+        if len(seen) == 200:
+            done.set()
+
+    async with connected(server) as (_, client_end):
+        for i in range(200):
+            await client_end.notify("tick", {"i": i})
+        await done.wait()
+    assert seen == list(range(200))
+
+
+@pytest.mark.parametrize("cancel_method", ["$/cancelRequest", "notifications/cancelled"])
+async def test_cancelling_a_call_cancels_the_peers_handler(cancel_method: Any) -> None:
+    started, cancelled = anyio.Event(), anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        started.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            cancelled.set()
+
+    async with connected(server, cancel_method=cancel_method) as (_, client_end):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client_end.request, "wait")
+            await started.wait()
+            tg.cancel_scope.cancel()
+        with anyio.fail_after(5):
+            await cancelled.wait()
+
+
+@pytest.mark.parametrize(
+    ("cancel", "params"), [("$/cancelRequest", {"id": 9}), ("notifications/cancelled", {"requestId": 9, "reason": "x"})]
+)
+async def test_a_cancelled_request_is_answered_request_cancelled(cancel: str, params: Any) -> None:
+    started = anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, p: Any) -> Any:
+        started.set()
+        await anyio.sleep_forever()
+
+    async with raw_client(server) as raw:
+        await raw.send(dumps({"jsonrpc": "2.0", "id": 9, "method": "wait"}).encode() + b"\n")
+        await started.wait()
+        reply = await raw.ask({"jsonrpc": "2.0", "method": cancel, "params": params})
+    assert reply == {
+        "jsonrpc": "2.0", "id": 9,
+        "error": {"code": -32800, "message": "the request was cancelled",
+                  "data": {"code": "cancelled", "retryable": False, "status": None}},
+    }  # fmt: skip
+
+
+async def test_cancelling_cascades_to_what_the_handler_asked_the_peer() -> None:
+    """The bridge asks the client something while it handles the client's request (tool approval);
+    cancelling the outer request cancels that inner one at the client too."""
+    asked, inner_cancelled = anyio.Event(), anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        return await ctx.request("approve", {"tool": "rm"})
+
+    async def client(ctx: RequestContext, method: str, params: Any) -> Any:
+        asked.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            inner_cancelled.set()
+
+    async with connected(server, client) as (_, client_end):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client_end.request, "chat")
+            await asked.wait()
+            tg.cancel_scope.cancel()
+        with anyio.fail_after(5):
+            await inner_cancelled.wait()
+
+
+async def test_a_timeout_is_an_upstream_timeout_and_cancels_at_the_peer() -> None:
+    cancelled = anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            cancelled.set()
+
+    async with connected(server) as (_, client_end):
+        with pytest.raises(errors.UpstreamTimeout, match=r"slow got no answer within 0\.05 s"):
+            await client_end.request("slow", timeout=0.05)
+        with anyio.fail_after(5):
+            await cancelled.wait()
+
+
+async def test_peer_going_away_cancels_handlers_and_fails_calls() -> None:
+    started, cancelled = anyio.Event(), anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        started.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            cancelled.set()
+
+    a, b = await socket_pair()
+    server_end = Endpoint(MessageStream(a), server)
+    client_end = Endpoint(MessageStream(b, "ndjson"), refuse, closed_error=errors.HostUnavailableError)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(server_end.run)
+        tg.start_soon(client_end.run)
+
+        async def call() -> None:
+            with pytest.raises(errors.HostUnavailableError, match="closed"):
+                await client_end.request("wait")
+
+        tg.start_soon(call)
+        await started.wait()
+        await a.aclose()  # the server side drops the connection
+        with anyio.fail_after(5):
+            await cancelled.wait()
+    with pytest.raises(errors.HostUnavailableError):
+        await client_end.notify("late")
+
+
+async def test_bridge_errors_cross_as_their_class_with_data() -> None:
+    async with connected(table(models__list=list_models)) as (_, client_end):
+        with pytest.raises(errors.MissingKeyError, match="set OPENAI_API_KEY") as caught:
+            await client_end.request("models/list", {"provider": "nokey"})
+        assert caught.value.retryable is False
+
+
+ERRORS: list[tuple[bytes | Any, int, Any]] = [
+    (b"{oops", -32700, None),
+    (b'{"jsonrpc":"2.0","id":1,"method":"x","params":{"a":Infinity}}', -32700, None),
+    (5, -32600, None),
+    ({"jsonrpc": "1.0", "id": 1, "method": "models/list"}, -32600, 1),
+    ({"jsonrpc": "2.0", "id": 1.5, "method": "models/list"}, -32600, None),
+    ({"jsonrpc": "2.0", "id": 2, "method": 7}, -32600, 2),
+    ({"jsonrpc": "2.0", "id": 3, "method": "models/list", "params": "x"}, -32600, 3),
+    ({"jsonrpc": "2.0", "id": 4, "method": "models/list", "extra": 1}, -32600, 4),
+    ([], -32600, None),
+    ({"jsonrpc": "2.0", "id": 5, "method": "no/such"}, -32601, 5),
+    ({"jsonrpc": "2.0", "id": 6, "method": "models/list", "params": {}}, -32602, 6),
+    ({"jsonrpc": "2.0", "id": 7, "method": "models/list", "params": {"provider": 3}}, -32602, 7),
+    ({"jsonrpc": "2.0", "id": 8, "method": "models/list", "params": {"provider": "boom"}}, -32603, 8),
+    ({"jsonrpc": "2.0", "id": 9, "method": "models/list", "params": {"provider": "nokey"}}, -32001, 9),
+]
+
+
+@pytest.mark.parametrize(
+    ("message", "code", "request_id"), ERRORS, ids=[str(c) + f"-{i}" for i, (_, c, _) in enumerate(ERRORS)]
+)
+async def test_each_error_code_is_the_specs_number(message: Any, code: int, request_id: Any) -> None:
+    well_formed = {"jsonrpc": "2.0", "id": "ok", "method": "models/list", "params": {"provider": "p"}}
+    async with raw_client(table(models__list=list_models)) as raw:
+        assert "result" in await raw.ask(well_formed)  # the framing (NDJSON) is fixed by the first byte
+        reply = await raw.ask(message)
+        validate("ErrorResponse", reply)
+        assert (reply["error"]["code"], reply["id"]) == (code, request_id)
+        text = dumps(reply)
+        assert "Traceback" not in text and "sk-proj-abcdefghijklmnop" not in text and "RuntimeError" not in text
+        if code == -32602:
+            assert reply["error"]["message"].startswith("invalid params at /")
+        if -32099 <= code <= -32000 or code == -32603:
+            validate("BridgeErrorData", reply["error"]["data"])
+        # the connection still works
+        assert (await raw.ask(well_formed))["result"] == {"models": [{"id": "m", "provider": "p"}]}
+
+
+async def test_a_batch_is_answered_as_an_array() -> None:
+    async with raw_client(table(models__list=list_models)) as raw:
+        reply = await raw.ask([
+            {"jsonrpc": "2.0", "id": 1, "method": "models/list", "params": {"provider": "a"}},
+            {"jsonrpc": "2.0", "method": "models/list", "params": {"provider": "a"}},
+            {"jsonrpc": "2.0", "id": 2, "method": "no/such"},
+            3,
+        ])  # fmt: skip
+    by_id = {r["id"]: r for r in reply}
+    assert len(reply) == 3
+    assert by_id[1]["result"]["models"][0]["provider"] == "a"
+    assert by_id[2]["error"]["code"] == -32601 and by_id[None]["error"]["code"] == -32600
+
+
+async def test_a_huge_batch_starts_no_more_tasks_than_the_limit() -> None:
+    running = 0
+    most = 0
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await anyio.lowlevel.checkpoint()
+        running -= 1
+        return "ok"
+
+    async with raw_client(server, max_in_flight=4) as raw:
+        reply = await raw.ask([{"jsonrpc": "2.0", "id": i, "method": "x"} for i in range(1000)])
+    assert len(reply) == 1000 and most <= 3  # the batch itself holds one of the four slots
+    assert sum("result" in r for r in reply) == 3
+    assert {r["error"]["data"]["code"] for r in reply if "error" in r} == {"rate_limited"}
+
+
+async def test_too_many_requests_in_flight_are_refused_not_queued() -> None:
+    release = anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        await release.wait()
+        return "done"
+
+    async with raw_client(server, max_in_flight=3) as raw:
+        for i in range(3):
+            await raw.send(dumps({"jsonrpc": "2.0", "id": i, "method": "wait"}).encode() + b"\n")
+        busy = await raw.ask({"jsonrpc": "2.0", "id": 99, "method": "wait"})
+        assert busy["id"] == 99 and busy["error"]["data"] == {"code": "rate_limited", "retryable": True, "status": None}
+        release.set()
+        answers = {(await raw.reader.receive())["id"] for _ in range(3)}
+    assert answers == {0, 1, 2}
+
+
+async def test_an_oversized_frame_gets_an_error_then_the_connection_closes() -> None:
+    async with raw_client(refuse) as raw:
+        await raw.send(b"Content-Length: 1073741824\r\n\r\n")
+        reader = MessageStream(raw.stream, "content-length")
+        error = await reader.receive()
+        assert error["error"]["code"] == -32600 and "over the limit" in error["error"]["message"]
+        with pytest.raises(anyio.EndOfStream):
+            await reader.receive()
+
+
+async def test_a_result_that_is_not_json_is_an_internal_error() -> None:
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        return {"value": float("nan")}
+
+    async with raw_client(server) as raw:
+        reply = await raw.ask(encode(dumps({"jsonrpc": "2.0", "id": 1, "method": "x"}), "ndjson").strip())
+    assert reply["error"]["code"] == -32603 and loads(dumps(reply))["id"] == 1

@@ -146,8 +146,12 @@ class HostClient:
     # -- requests ------------------------------------------------------------------------------
 
     async def request(
-        self, method: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:  # noqa: ASYNC109
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (a per-request limit, turned into host_unavailable)
+    ) -> Any:
         """Call a host method with the token added; the host's answer, or a BridgeError."""
         endpoint = self._endpoint
         if endpoint is None or endpoint.closed:

@@ -145,10 +145,17 @@ class HostToolSource:
         for item in answer.get("tools", []) if isinstance(answer, dict) else []:
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                 continue
-            schema = item.get("inputSchema") if isinstance(item.get("inputSchema"), dict) else {"type": "object"}
-            description = item.get("description") if isinstance(item.get("description"), str) else ""
-            internal = item.get("_internal") is True
-            tools.append(Tool(item["name"], description, schema, self.name, item["name"], internal))
+            schema, description = item.get("inputSchema"), item.get("description")
+            tools.append(
+                Tool(
+                    name=item["name"],
+                    description=description if isinstance(description, str) else "",
+                    parameters=schema if isinstance(schema, dict) else {"type": "object"},
+                    source=self.name,
+                    source_name=item["name"],
+                    internal=item.get("_internal") is True,
+                )
+            )
         return tools
 
     async def call_tool(self, tool: Tool, arguments: dict[str, Any]) -> ToolResult:

@@ -16,12 +16,14 @@ import anyio
 import pytest
 from hosts import HostProcess
 
+from bridge.engine import Engine
 from bridge.errors import HostUnavailableError, ToolError, UnauthorizedError
 from bridge.host import Backoff, HostClient, HostConfigProvider, HostSecretStore, HostToolSource, provider_of_key
 from bridge.redact import Secret
 from bridge.rpc import Framing
-from bridge.tools import Tool, ToolRegistry
-from protocol import methods, validate
+from bridge.orchestrator import ChatOrchestrator
+from bridge.tools import Tool, ToolFilter, ToolRegistry
+from protocol import ChatRequest, methods, validate
 
 ANTHROPIC_KEY = "sk-ant-host-0123456789abcdef"
 STATE: dict[str, Any] = {
@@ -280,3 +282,15 @@ async def test_a_host_sending_broken_bytes_is_dropped_and_the_bridge_goes_on(
             assert await client.request("lifecycle/ping") == {"pong": True}
     assert logged in caplog.text
     assert any(r.levelno >= logging.WARNING and logged in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.anyio
+async def test_the_tool_loop_runs_a_host_tool_for_the_mock_model(host: HostProcess) -> None:
+    async with connect(host) as client:
+        registry = ToolRegistry([HostToolSource(client)], ToolFilter(include=("echo",)))
+        loop = ChatOrchestrator(Engine(), registry)
+        request: ChatRequest = {"provider": "mock", "model": "tools", "messages": [{"role": "user", "content": "ping"}]}
+        async with loop.chat(request) as stream:
+            text = "".join([c["text"] async for c in stream if c["type"] == "text"])
+    assert text == "Tool results: echo -> ping"
+    assert [(run.call["name"], run.result.text) for run in stream.outcome.tool_runs] == [("echo", "ping")]

@@ -1,7 +1,8 @@
 """The reference editor hosts as real processes, for the host tests.
 
 ``HostProcess`` starts ``clients/python-host/host.py`` or ``clients/node-host/host.js`` on a
-socket in a temporary folder, waits for its ready line, and can kill and restart it.
+socket in a temporary folder, waits for its ready line, and can kill and restart it;
+``running_host`` gives one seeded with ``STATE``, ``connect`` a client connected to it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
+
+from bridge.rpc import Framing
+
+from bridge.host import Backoff, HostClient
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {
@@ -21,6 +29,19 @@ COMMANDS = {
     "node": ["node", str(ROOT / "clients" / "node-host" / "host.js")],
 }
 TOKEN = "host-token-for-tests-0123456789"
+ANTHROPIC_KEY = "sk-ant-host-0123456789abcdef"
+STATE: dict[str, Any] = {
+    "secrets": {"openllm.anthropic.apiKey": ANTHROPIC_KEY},
+    "config": {
+        "user": {"openai": {"name": "openai", "models": ["gpt-4o-mini"], "api_base": "https://user.example/v1"}},
+        "workspace": {
+            "openai": {"name": "openai", "api_base": "https://ws.example/v1"},
+            "ollama": {"name": "ollama", "enabled": False},
+        },
+    },
+    "settings": {"secrets": {"primaryStore": "host"}, "tools": {"exclude": ["sleep"]}},
+    "workspace": {"folders": ["/src/app", "/src/lib"]},
+}
 
 
 class HostProcess:
@@ -67,3 +88,24 @@ class HostProcess:
             self.process.wait(10)
         self.process.stdout.close()  # type: ignore[union-attr]
         self.process = None
+
+
+@contextmanager
+def running_host(kind: str, folder: Path, state: dict[str, Any] | None = None) -> Iterator[HostProcess]:
+    """A started host of ``kind`` (``python`` or ``node``) seeded with ``state`` (default STATE)."""
+    with tempfile.TemporaryDirectory(prefix="oh-") as short:  # a Unix socket path has at most 107 bytes
+        process = HostProcess(kind, folder, Path(short) / "h.sock", STATE if state is None else state).start()
+        try:
+            yield process
+        finally:
+            process.stop()
+
+
+@asynccontextmanager
+async def connect(
+    host: HostProcess, token: str | None = None, framing: Framing = "content-length"
+) -> AsyncIterator[HostClient]:
+    client = HostClient(host.socket, token or host.token, framing=framing, timeout=5.0, backoff=Backoff(0.02, 0.2))
+    async with client:
+        assert client.connected
+        yield client

@@ -6,58 +6,27 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from hosts import HostProcess
+from hosts import ANTHROPIC_KEY, STATE, HostProcess, connect, running_host
 
 from bridge.engine import Engine
 from bridge.errors import HostUnavailableError, ToolError, UnauthorizedError
-from bridge.host import Backoff, HostClient, HostConfigProvider, HostSecretStore, HostToolSource, provider_of_key
-from bridge.redact import Secret
-from bridge.rpc import Framing
+from bridge.host import HostClient, HostConfigProvider, HostSecretStore, HostToolSource, provider_of_key
 from bridge.orchestrator import ChatOrchestrator
+from bridge.redact import Secret
 from bridge.tools import Tool, ToolFilter, ToolRegistry
 from protocol import ChatRequest, methods, validate
-
-ANTHROPIC_KEY = "sk-ant-host-0123456789abcdef"
-STATE: dict[str, Any] = {
-    "secrets": {"openllm.anthropic.apiKey": ANTHROPIC_KEY},
-    "config": {
-        "user": {"openai": {"name": "openai", "models": ["gpt-4o-mini"], "api_base": "https://user.example/v1"}},
-        "workspace": {
-            "openai": {"name": "openai", "api_base": "https://ws.example/v1"},
-            "ollama": {"name": "ollama", "enabled": False},
-        },
-    },
-    "settings": {"secrets": {"primaryStore": "host"}, "tools": {"exclude": ["sleep"]}},
-    "workspace": {"folders": ["/src/app", "/src/lib"]},
-}
 
 
 @pytest.fixture(params=["python", "node"])
 def host(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HostProcess]:
-    with tempfile.TemporaryDirectory(prefix="oh-") as short:
-        process = HostProcess(request.param, tmp_path, Path(short) / "h.sock", STATE).start()
-        try:
-            yield process
-        finally:
-            process.stop()
-
-
-@asynccontextmanager
-async def connect(
-    host: HostProcess, token: str | None = None, framing: Framing = "content-length"
-) -> AsyncIterator[HostClient]:
-    client = HostClient(host.socket, token or host.token, framing=framing, timeout=5.0, backoff=Backoff(0.02, 0.2))
-    async with client:
-        assert client.connected
-        yield client
+    with running_host(request.param, tmp_path) as process:
+        yield process
 
 
 async def reconnected(client: HostClient, connections: int) -> None:
@@ -250,16 +219,12 @@ async def test_killed_mid_request_fails_fast_and_a_restart_reconnects(host: Host
 
 @pytest.mark.anyio
 async def test_ndjson_framing_when_configured(tmp_path: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="oh-") as short:
-        host = HostProcess("python", tmp_path, Path(short) / "h.sock", STATE).start()
-        try:
-            async with connect(host, framing="ndjson") as client:
-                assert (await HostSecretStore(client).get("anthropic")) is not None
-                assert await client.request("tools/call", {"name": "echo", "arguments": {"text": "é ✓"}}) == {
-                    "content": [{"type": "text", "text": "é ✓"}]
-                }
-        finally:
-            host.stop()
+    with running_host("python", tmp_path) as host:
+        async with connect(host, framing="ndjson") as client:
+            assert (await HostSecretStore(client).get("anthropic")) is not None
+            assert await client.request("tools/call", {"name": "echo", "arguments": {"text": "é ✓"}}) == {
+                "content": [{"type": "text", "text": "é ✓"}]
+            }
 
 
 @pytest.mark.anyio

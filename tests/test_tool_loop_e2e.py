@@ -74,8 +74,8 @@ async def test_a_model_calls_host_tools_and_answers_with_their_results(host: Hos
     tool_round = openai_tool_round() if provider == "openai" else anthropic_tool_round()
     with FakeServer() as server:
         server.enqueue(tool_round, text_reply(provider, ["The", " answer", " is", " 42"]))
-        async with connect(host) as client:
-            loop = ChatOrchestrator(engine(provider, **NO_RETRIES), ToolRegistry([HostToolSource(client)]))
+        async with connect(host) as client, engine(provider, **NO_RETRIES) as bridge:
+            loop = ChatOrchestrator(bridge, ToolRegistry([HostToolSource(client)]))
             chat = request(provider, server.url + BASE_PATHS.get(provider, ""), "What is 2 + 40, and where am I?")
             async with loop.chat(chat) as stream:
                 chunks = [chunk async for chunk in stream]
@@ -91,7 +91,8 @@ async def test_a_model_calls_host_tools_and_answers_with_their_results(host: Hos
 
     first, second = (recorded.json for recorded in server.requests)
     for body in (first, second):
-        assert [tool["name"] for tool in body["tools"]] == VISIBLE
+        offered = [tool["function"]["name"] if provider == "openai" else tool["name"] for tool in body["tools"]]
+        assert offered == VISIBLE
         sent = json.dumps(body)
         assert not any(name in sent for name in INTERNAL)
     ids = ("call_1", "call_2") if provider == "openai" else ("toolu_1", "toolu_2")

@@ -16,8 +16,6 @@ import logging
 import re
 from typing import Any, Literal
 
-import anyio
-
 from bridge import errors
 from bridge.host.client import HostClient
 from bridge.redact import Secret
@@ -93,14 +91,8 @@ class HostConfigProvider:
         return found
 
     async def get_providers(self) -> list[ProviderConfig]:
-        scopes: dict[Scope, dict[str, ProviderConfig]] = {}
-
-        async def read(scope: Scope) -> None:
-            scopes[scope] = await self.scope_providers(scope)
-
-        async with anyio.create_task_group() as tg:
-            for scope in SCOPES:
-                tg.start_soon(read, scope)
+        # one scope after the other: a host that is away fails the first at once, with one error
+        scopes = {scope: await self.scope_providers(scope) for scope in SCOPES}
         merged: dict[str, ProviderConfig] = {}
         for scope in SCOPES:
             for name, config in scopes[scope].items():

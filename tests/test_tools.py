@@ -141,3 +141,14 @@ def test_settings_layers_merge_key_by_key_and_servers_by_name() -> None:
 def test_bad_settings_name_the_file_and_key(section: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidConfigError, match=message):
         ToolSettings.layered(("ws.yaml", section))
+
+
+@pytest.mark.anyio
+async def test_the_mcp_server_proxies_the_registry_under_the_same_rule() -> None:
+    from bridge.mcp.proxy import ExternalTool, listed, registry_source
+
+    tools = await registry_source(ToolRegistry([local_tools()], ToolFilter(exclude=("shell_*",))))()
+    assert [t.name for t in tools] == ["echo"]
+    assert (await tools[0].call({"text": "hi"})).text == "hi"
+    names = [("openllm_status", False), ("format_code", True), ("read_file", False)]
+    assert [listed(ExternalTool(n, "", {}, tools[0].call, internal=i)) for n, i in names] == [False, False, True]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bridge.tools.base import Tool, ToolResult, ToolSource
 from bridge.tools.local import LocalTools
 from bridge.tools.mcp_source import McpToolSource
-from bridge.tools.registry import ToolRegistry, is_internal
+from bridge.tools.registry import ToolRegistry, is_internal, is_internal_tool
 from bridge.tools.settings import McpServerSpec, ToolFilter, ToolSettings
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "ToolSettings",
     "ToolSource",
     "is_internal",
+    "is_internal_tool",
 ]

@@ -31,8 +31,13 @@ log = logging.getLogger("openllm.tools")
 INTERNAL_PREFIX = "openllm_"
 
 
+def is_internal_tool(name: str, flagged: bool = False) -> bool:
+    """The one rule for what a model or an agent never sees (also used by the MCP server's proxy)."""
+    return flagged or name.startswith(INTERNAL_PREFIX)
+
+
 def is_internal(tool: Tool) -> bool:
-    return tool.internal or tool.source_name.startswith(INTERNAL_PREFIX) or tool.name.startswith(INTERNAL_PREFIX)
+    return is_internal_tool(tool.name, tool.internal) or is_internal_tool(tool.source_name)
 
 
 class ToolRegistry:

@@ -19,9 +19,8 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bridge.rpc import Framing
-
 from bridge.host import Backoff, HostClient
+from bridge.rpc import Framing
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {

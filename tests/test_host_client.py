@@ -15,7 +15,7 @@ import pytest
 from hosts import ANTHROPIC_KEY, STATE, HostProcess, connect, running_host
 
 from bridge.engine import Engine
-from bridge.errors import HostUnavailableError, ToolError, UnauthorizedError
+from bridge.errors import HostUnavailableError, InvalidConfigError, ToolError, UnauthorizedError
 from bridge.host import HostClient, HostConfigProvider, HostSecretStore, HostToolSource, provider_of_key
 from bridge.orchestrator import ChatOrchestrator
 from bridge.redact import Secret
@@ -259,3 +259,19 @@ async def test_the_tool_loop_runs_a_host_tool_for_the_mock_model(host: HostProce
             text = "".join([c["text"] async for c in stream if c["type"] == "text"])
     assert text == "Tool results: echo -> ping"
     assert [(run.call["name"], run.result.text) for run in stream.outcome.tool_runs] == [("echo", "ping")]
+
+
+def test_the_client_comes_from_the_spawners_environment_or_options() -> None:
+    assert HostClient.from_environment({}) is None
+    client = HostClient.from_environment({"OPENLLM_HOST_SOCKET": "/run/h.sock", "OPENLLM_HOST_TOKEN": "t" * 16})
+    assert client is not None and (str(client.socket_path), client.framing) == ("/run/h.sock", "content-length")
+    chosen = HostClient.from_environment(
+        {"OPENLLM_HOST_SOCKET": "/run/h.sock", "OPENLLM_HOST_FRAMING": "ndjson"}, socket_path="/x.sock", token="tok"
+    )
+    assert chosen is not None and (str(chosen.socket_path), chosen.framing) == ("/x.sock", "ndjson")
+    with pytest.raises(InvalidConfigError, match="without a token: set OPENLLM_HOST_TOKEN"):
+        HostClient.from_environment({"OPENLLM_HOST_SOCKET": "/run/h.sock"})
+    with pytest.raises(InvalidConfigError, match="must be content-length or ndjson"):
+        HostClient.from_environment(
+            {"OPENLLM_HOST_SOCKET": "/s", "OPENLLM_HOST_TOKEN": "t", "OPENLLM_HOST_FRAMING": "x"}
+        )

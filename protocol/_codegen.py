@@ -27,6 +27,11 @@ def module_name(schema_file: str) -> str:
     return schema_file.removesuffix(".schema.json").replace("-", "_")
 
 
+def _literal(value: Any) -> str:
+    """A JSON constant as Python source: strings as JSON writes them, ``true`` as ``True``."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
 class _Module:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -53,10 +58,10 @@ class _Module:
             return self.ref(node["$ref"])
         if "const" in node:
             self.typing.add("Literal")
-            return f"Literal[{json.dumps(node['const'])}]"
+            return f"Literal[{_literal(node['const'])}]"
         if "enum" in node:
             self.typing.add("Literal")
-            return "Literal[" + ", ".join(json.dumps(v) for v in node["enum"]) + "]"
+            return "Literal[" + ", ".join(_literal(v) for v in node["enum"]) + "]"
         for combinator in ("oneOf", "anyOf"):
             if combinator in node:
                 return " | ".join(self.annotation(sub) for sub in node[combinator])

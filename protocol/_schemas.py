@@ -2,7 +2,10 @@
 
 ``validate("StreamChunk", obj)`` checks ``obj`` against ``$defs/StreamChunk`` of whichever schema
 file defines it; a failure raises :class:`SchemaError` whose message names the JSON path of the
-offending field. ``METHODS`` is the method table gathered from every file's ``x-methods``.
+offending field. ``methods()`` is the method table gathered from every file's ``x-methods``, one table per
+surface: a file with ``"x-surface": "host"`` declares what the editor host serves (the bridge is the client
+there), every other file what the bridge serves. The surfaces share names (``secrets/store``, ``tools/list``)
+with different shapes, so each has its own table.
 jsonschema is imported on first use so that paths which never validate do not pay for it.
 """
 
@@ -39,6 +42,7 @@ class MethodSpec:
     params: str
     result: str | None
     schema_file: str
+    surface: Literal["bridge", "host"] = "bridge"
 
 
 @functools.cache
@@ -59,13 +63,16 @@ def definitions() -> dict[str, str]:
 
 
 @functools.cache
-def methods() -> dict[str, MethodSpec]:
+def methods(surface: Literal["bridge", "host"] = "bridge") -> dict[str, MethodSpec]:
+    """The methods one side serves: ``"bridge"`` (the bridge API) or ``"host"`` (the editor host)."""
     table: dict[str, MethodSpec] = {}
     for file, doc in _documents().items():
+        if doc.get("x-surface", "bridge") != surface:
+            continue
         for name, spec in doc.get("x-methods", {}).items():
             if name in table:
                 raise RuntimeError(f"method {name} is declared in both {table[name].schema_file} and {file}")
-            table[name] = MethodSpec(name, spec["kind"], spec["params"], spec.get("result"), file)
+            table[name] = MethodSpec(name, spec["kind"], spec["params"], spec.get("result"), file, surface)
     return table
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -65,10 +65,20 @@ def test_a_deliberately_broken_example_is_rejected(tmp_path: Path) -> None:
         validate("StreamChunk", broken)
 
 
-def test_method_table_names_defined_types() -> None:
-    table = methods()
-    assert "chat/stream" in table
+@pytest.mark.parametrize(("surface", "known"), [("bridge", "chat/stream"), ("host", "config/getSettings")])
+def test_method_table_names_defined_types(surface: Literal["bridge", "host"], known: str) -> None:
+    table = methods(surface)
+    assert known in table
     for spec in table.values():
+        assert spec.surface == surface
         assert spec.params in definitions(), spec
         assert spec.result is None or spec.result in definitions(), spec
         assert (spec.kind == "notification") == (spec.result is None), spec
+
+
+def test_every_host_request_requires_the_token() -> None:
+    requests = [spec for spec in methods("host").values() if spec.kind == "request"]
+    assert len(requests) == 12
+    for spec in requests:
+        with pytest.raises(SchemaError, match="'auth' is a required property"):
+            validate(spec.params, {})

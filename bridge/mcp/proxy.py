@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-INTERNAL_PREFIX = "openllm_"
+from bridge.errors import BridgeError
+from bridge.tools import ToolRegistry, is_internal_tool
 
 
 @dataclass(frozen=True)
@@ -36,5 +37,24 @@ ToolSource = Callable[[], Awaitable[Sequence[ExternalTool]]]
 
 
 def listed(tool: ExternalTool) -> bool:
-    """Whether an agent may see and call ``tool``."""
-    return not tool.internal and not tool.name.startswith(INTERNAL_PREFIX)
+    """Whether an agent may see and call ``tool`` (the rule of the tool registry, kept in one place)."""
+    return not is_internal_tool(tool.name, tool.internal)
+
+
+def registry_source(registry: ToolRegistry) -> ToolSource:
+    """The tool registry's tools (the host's and configured MCP servers'), for :meth:`add_tool_source`."""
+
+    async def tools() -> list[ExternalTool]:
+        def caller(name: str) -> Callable[[dict[str, Any]], Awaitable[ToolOutcome]]:
+            async def call(arguments: dict[str, Any]) -> ToolOutcome:
+                try:
+                    result = await registry.call(name, arguments)
+                except BridgeError as exc:
+                    return ToolOutcome(exc.message, is_error=True)
+                return ToolOutcome(result.text, result.is_error)
+
+            return call
+
+        return [ExternalTool(t.name, t.description, dict(t.parameters), caller(t.name)) for t in await registry.tools()]
+
+    return tools

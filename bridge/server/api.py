@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from importlib import metadata
 from typing import Any, cast
 
 from bridge import errors
 from bridge.engine import Engine
+from bridge.host import HostClient
+from bridge.orchestrator import ChatOrchestrator
 from bridge.rpc import MethodTable, RequestContext
 from bridge.server.session import Session
 from bridge.settings_api import SettingsAPI
+from bridge.tools import ToolRegistry
 from protocol import (
     AuthenticateParams,
     AuthenticateResult,
@@ -38,6 +42,7 @@ from protocol import (
     ModelsListParams,
     ModelsListResult,
     ProvidersListResult,
+    StreamChunk,
     ToolCallPart,
     ToolsListResult,
     Usage,
@@ -65,8 +70,18 @@ def _version() -> str:
 class BridgeApi:
     """The methods every connection shares; :meth:`session` gives one connection's handler."""
 
-    def __init__(self, engine: Engine, *, settings: SettingsAPI | None = None, token: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        settings: SettingsAPI | None = None,
+        token: str | None = None,
+        host: HostClient | None = None,
+        tools: ToolRegistry | None = None,
+    ) -> None:
         self.engine = engine
+        self.host = host
+        self.tools = tools
         self._token = token.encode() if token else None
         self.sessions: set[Session] = set()
         self.table = MethodTable()
@@ -110,7 +125,10 @@ class BridgeApi:
         return {
             "version": _version(),
             "pid": os.getpid(),
-            "host": {"connected": False, "socket": None},  # the editor-host client arrives with issue 5
+            "host": {
+                "connected": self.host is not None and self.host.connected,
+                "socket": str(self.host.socket_path) if self.host is not None else None,
+            },
             "providers": await self.engine.provider_status(),
         }
 
@@ -121,28 +139,34 @@ class BridgeApi:
         return {"models": await self.engine.list_models(params["provider"])}
 
     async def tools_list(self, ctx: RequestContext, params: object) -> ToolsListResult:
-        return {"tools": []}  # the host's tools are listed once the host client is wired in
+        return {"tools": await self.tools.specs() if self.tools is not None else []}
 
     async def chat_stream(self, ctx: RequestContext, params: ChatStreamParams) -> ChatStreamResult:
-        if params.get("run_tools"):
-            raise errors.ToolError("run_tools needs the editor host's tool loop, which this bridge does not have yet")
         request = cast(ChatRequest, {k: v for k, v in params.items() if k in _CHAT_FIELDS})
         text: list[str] = []
         calls: list[ToolCallPart] = []
         finish: FinishReason = "error"
         usage: Usage | None = None
-        async with self.engine.chat(request) as chunks:
+        stream: AbstractAsyncContextManager[AsyncIterable[StreamChunk]] = self.engine.chat(request)
+        if params.get("run_tools"):
+            if self.tools is None:
+                raise errors.ToolError("run_tools needs an editor host: start serve with --host-socket")
+            loop = ChatOrchestrator(self.engine, self.tools, max_rounds=params.get("max_tool_rounds", 8))
+            stream = loop.chat(request)  # every round's chunks; the message is the model's last turn
+        async with stream as chunks:
             async for chunk in chunks:
                 await ctx.notify("chat/chunk", {"request_id": ctx.request_id, "chunk": chunk})
                 if chunk["type"] == "text":
                     text.append(chunk["text"])
-                elif chunk["type"] == "tool_call":
+                elif chunk["type"] == "tool_call" and not params.get("run_tools"):
                     calls.append({"type": "tool_call", "id": chunk["id"], "name": chunk["name"],
                                   "arguments": chunk["arguments"]})  # fmt: skip
                 elif chunk["type"] == "usage":
                     usage = {"input_tokens": chunk["input_tokens"], "output_tokens": chunk["output_tokens"]}
                 elif chunk["type"] == "done":
                     finish = chunk["finish_reason"]
+                elif chunk["type"] == "tool_call":  # run by the loop: the text after it is the answer
+                    text.clear()
         return {"message": _assistant_message("".join(text), calls), "finish_reason": finish, "usage": usage}
 
 

@@ -1,0 +1,161 @@
+"""The editor host as a secret store, a config provider and a source of tools.
+
+Keys live in the host's secret storage (VS Code's SecretStorage in the seed) under
+``openllm.<provider>.apiKey``. Provider settings live in the host's settings in two scopes,
+``user`` and ``workspace``; :class:`HostConfigProvider` reads both (``config/get`` with provider
+``*``) and hands the resolver one layer, the workspace's fields over the user's, each provider
+marked ``source: host`` with the scope it came from.
+
+All three fail at once with ``host_unavailable`` while the host is away (the client does not
+wait for it), which the resolvers treat as "pass over the host".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Literal
+
+from bridge import errors
+from bridge.host.client import HostClient
+from bridge.redact import Secret
+from bridge.rpc import RemoteError
+from bridge.tools import Tool, ToolResult
+from bridge.types import Availability, ResolvedSecret
+from protocol import ProviderConfig
+
+log = logging.getLogger("openllm.host")
+
+Scope = Literal["user", "workspace"]
+SCOPES: tuple[Scope, ...] = ("user", "workspace")
+_KEY = re.compile(r"^openllm\.([a-z][a-z0-9_-]*)\.apiKey$")
+_PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_COMPUTED = ("source", "source_detail")
+
+
+def secret_key(provider: str) -> str:
+    """The host's name for a provider's key: ``openllm.openai.apiKey``."""
+    return f"openllm.{provider}.apiKey"
+
+
+def provider_of_key(key: str) -> str | None:
+    """The provider a host secret key belongs to (None for a key that is not ours)."""
+    match = _KEY.match(key)
+    return match.group(1) if match else None
+
+
+class HostSecretStore:
+    name = "host"
+    writable = True
+
+    def __init__(self, client: HostClient) -> None:
+        self.client = client
+
+    async def availability(self) -> Availability:
+        return self.client.availability()
+
+    async def get(self, provider: str) -> ResolvedSecret | None:
+        key = secret_key(provider)
+        answer = await self.client.request("secrets/get", {"key": key})
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if not isinstance(value, str) or not value:
+            return None
+        return ResolvedSecret(Secret(value), "host", f"host:{key}")
+
+    async def store(self, provider: str, value: Secret) -> None:
+        await self.client.request("secrets/store", {"key": secret_key(provider), "value": value.reveal()})
+
+    async def delete(self, provider: str) -> bool:
+        answer = await self.client.request("secrets/delete", {"key": secret_key(provider)})
+        return bool(isinstance(answer, dict) and answer.get("deleted"))
+
+
+class HostConfigProvider:
+    """``write_scope`` is where added and updated providers go (``user`` unless told)."""
+
+    name = "host"
+
+    def __init__(self, client: HostClient, write_scope: Scope = "user") -> None:
+        self.client = client
+        self.write_scope: Scope = write_scope
+
+    async def scope_providers(self, scope: Scope) -> dict[str, ProviderConfig]:
+        """One scope's providers by name, as the host keeps them (malformed entries left out)."""
+        answer = await self.client.request("config/get", {"provider": "*", "scope": scope})
+        found: dict[str, ProviderConfig] = {}
+        for item in answer.get("providers", []) if isinstance(answer, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str) and _PROVIDER_NAME.match(item["name"]):
+                found[item["name"]] = {k: v for k, v in item.items() if k not in _COMPUTED}  # type: ignore[assignment]
+            else:
+                log.warning("the editor host's %s settings hold a malformed provider entry; left out", scope)
+        return found
+
+    async def get_providers(self) -> list[ProviderConfig]:
+        # one scope after the other: a host that is away fails the first at once, with one error
+        scopes = {scope: await self.scope_providers(scope) for scope in SCOPES}
+        merged: dict[str, ProviderConfig] = {}
+        for scope in SCOPES:
+            for name, config in scopes[scope].items():
+                before = merged.get(name)
+                where = f"{before['source_detail']}+{scope}" if before else f"host:{scope}"
+                merged[name] = {**(before or {}), **config, "source": "host", "source_detail": where}  # type: ignore[typeddict-item]
+        return list(merged.values())
+
+    async def add_provider(self, config: ProviderConfig) -> None:
+        await self.set(config["name"], config, self.write_scope)
+
+    async def update_provider(self, name: str, config: ProviderConfig) -> None:
+        current = (await self.scope_providers(self.write_scope)).get(name, {"name": name})
+        await self.set(name, {**current, **config, "name": name}, self.write_scope)
+
+    async def remove_provider(self, name: str) -> bool:
+        removed = False
+        for scope in SCOPES:
+            if name in await self.scope_providers(scope):
+                await self.set(name, None, scope)
+                removed = True
+        return removed
+
+    async def set(self, name: str, config: ProviderConfig | None, scope: Scope) -> None:
+        fields = None if config is None else {k: v for k, v in config.items() if k not in _COMPUTED}
+        await self.client.request("config/set", {"provider": name, "scope": scope, "config": fields})
+
+
+class HostToolSource:
+    """The host's tools (``tools/list`` with its internal ones, flagged, so that the registry is
+    the one place that holds them back)."""
+
+    name = "host"
+
+    def __init__(self, client: HostClient, *, call_timeout: float = 600.0) -> None:
+        self.client = client
+        self.call_timeout = call_timeout  # the tool loop sets the real limit per call
+
+    async def list_tools(self) -> list[Tool]:
+        answer = await self.client.request("tools/list", {"includeInternal": True})
+        tools = []
+        for item in answer.get("tools", []) if isinstance(answer, dict) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            schema, description = item.get("inputSchema"), item.get("description")
+            tools.append(
+                Tool(
+                    name=item["name"],
+                    description=description if isinstance(description, str) else "",
+                    parameters=schema if isinstance(schema, dict) else {"type": "object"},
+                    source=self.name,
+                    source_name=item["name"],
+                    internal=item.get("_internal") is True,
+                )
+            )
+        return tools
+
+    async def call_tool(self, tool: Tool, arguments: dict[str, Any]) -> ToolResult:
+        try:
+            params = {"name": tool.source_name, "arguments": arguments}
+            answer = await self.client.request("tools/call", params, timeout=self.call_timeout)
+        except RemoteError as exc:
+            raise errors.ToolError(f"the editor host refused {tool.source_name}: {exc.message}") from exc
+        content = answer.get("content", []) if isinstance(answer, dict) else []
+        text = "\n".join(c["text"] for c in content if isinstance(c, dict) and isinstance(c.get("text"), str))
+        return ToolResult(text, is_error=bool(isinstance(answer, dict) and answer.get("isError")))

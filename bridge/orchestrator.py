@@ -1,0 +1,266 @@
+"""The tool-calling loop (the seed's ChatOrchestrator): one engine-level loop that the JSON-RPC
+``chat/stream`` (``run_tools``), the MCP ``chat`` tool and the CLI all reuse.
+
+Each round streams one model turn through :meth:`Engine.chat` with the registry's tools offered,
+collects the tool calls it asks for, runs them (all at once when there are several), appends the
+assistant turn and the results to the conversation, and asks again, until the model answers
+without calling a tool or ``max_rounds`` turns have been streamed::
+
+    loop = ChatOrchestrator(engine, registry, approve=ask_the_user)
+    async with loop.chat(request, cancel) as stream:
+        async for chunk in stream:      # text, thinking and tool_call chunks of every round,
+            ...                         # then one summed usage and one done
+    stream.outcome.messages             # the turns the loop added, tool results included
+
+A tool that fails, times out or is refused by the ``approve`` hook becomes an error result that
+the model reads (``is_error``), never a crash. Cancelling the token stops the model stream and
+every running tool; the stream then ends with a ``cancelled`` error, like a plain chat. Errors
+found before anything is sent (unknown provider, missing key) raise from ``__aenter__``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+
+import anyio
+from anyio.abc import TaskStatus
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from bridge import errors
+from bridge.cancel import CancellationToken
+from bridge.engine import Engine
+from bridge.tools import ToolRegistry, ToolResult
+from protocol import (
+    ChatMessage,
+    ChatRequest,
+    ContentPart,
+    FinishReason,
+    StreamChunk,
+    StreamOptions,
+    ToolCallChunk,
+    ToolResultPart,
+    Usage,
+)
+
+log = logging.getLogger("openllm.orchestrator")
+
+ApprovalHook = Callable[[ToolCallChunk], Awaitable[bool]]
+
+
+@dataclass
+class ToolRun:
+    call: ToolCallChunk
+    result: ToolResult
+    seconds: float
+
+
+@dataclass
+class LoopOutcome:
+    """What the loop did: the turns it added to the conversation, every tool it ran."""
+
+    messages: list[ChatMessage] = field(default_factory=list)
+    tool_runs: list[ToolRun] = field(default_factory=list)
+    rounds: int = 0
+    usage: Usage | None = None
+    finish_reason: FinishReason | None = None
+    limit_reached: bool = False
+
+
+class LoopStream:
+    """The chunks of a whole loop, and its outcome once they are read."""
+
+    def __init__(self, receive: MemoryObjectReceiveStream[StreamChunk], cancel: CancellationToken) -> None:
+        self._receive = receive
+        self._cancel = cancel
+        self.outcome = LoopOutcome()
+
+    async def __aiter__(self) -> AsyncIterator[StreamChunk]:
+        finished = False
+        async for chunk in self._receive:
+            finished = chunk["type"] == "done"
+            yield chunk
+        if not finished:  # the producer was cancelled before it could finish the stream
+            reason = self._cancel.reason or "cancelled"
+            self.outcome.finish_reason = "error"
+            yield errors.Cancelled(reason).to_chunk()
+            yield {"type": "done", "finish_reason": "error"}
+
+
+class ChatOrchestrator:
+    def __init__(
+        self,
+        engine: Engine,
+        tools: ToolRegistry,
+        *,
+        max_rounds: int = 8,
+        tool_timeout: float = 60.0,
+        approve: ApprovalHook | None = None,
+    ) -> None:
+        self.engine = engine
+        self.tools = tools
+        self.max_rounds = max_rounds
+        self.tool_timeout = tool_timeout
+        self.approve = approve
+
+    @asynccontextmanager
+    async def chat(self, request: ChatRequest, cancel: CancellationToken | None = None) -> AsyncIterator[LoopStream]:
+        cancel = cancel or CancellationToken()
+        send, receive = anyio.create_memory_object_stream[StreamChunk](0)
+        stream = LoopStream(receive, cancel)
+        with _single_errors_unwrapped():
+            async with anyio.create_task_group() as tg, receive:
+                scope = anyio.CancelScope()
+                await tg.start(self._produce, request, cancel, stream.outcome, send, scope)
+
+                async def watch() -> None:
+                    await cancel.wait()
+                    scope.cancel()
+
+                tg.start_soon(watch)
+                try:
+                    yield stream
+                finally:
+                    tg.cancel_scope.cancel()
+
+    async def _produce(
+        self,
+        request: ChatRequest,
+        cancel: CancellationToken,
+        outcome: LoopOutcome,
+        send: MemoryObjectSendStream[StreamChunk],
+        scope: anyio.CancelScope,
+        *,
+        task_status: TaskStatus[None],
+    ) -> None:
+        with scope:
+            async with send:
+                specs = await self.tools.specs()
+                history = list(request["messages"])
+                options: StreamOptions = {**request.get("options", {})}
+                started = False
+                while True:
+                    round_options: StreamOptions = {**options, "tools": specs} if specs else options
+                    round_request: ChatRequest = {**request, "messages": history, "options": round_options}
+                    try:
+                        async with self.engine.chat(round_request, cancel) as chunks:
+                            if not started:  # configuration errors of the first round raise from __aenter__
+                                started = True
+                                task_status.started()
+                            outcome.rounds += 1
+                            text, calls, finish = await self._forward_round(chunks, send, outcome)
+                    except errors.BridgeError as exc:
+                        if not started:
+                            raise
+                        outcome.finish_reason = finish = "error"
+                        await send.send(exc.to_chunk())
+                        await send.send({"type": "done", "finish_reason": "error"})
+                    if finish == "error":
+                        return
+                    if not calls or outcome.rounds >= self.max_rounds:
+                        outcome.limit_reached = bool(calls)
+                        outcome.messages.append({"role": "assistant", "content": text})
+                        await self._finish(send, outcome, "tool_calls" if calls else finish)
+                        return
+                    if options.get("tool_choice") not in (None, "auto", "none"):
+                        options["tool_choice"] = "auto"  # a forced call is forced once, not every round
+                    turn = await self._run_tools(text, calls, outcome)
+                    history += turn
+                    outcome.messages += turn
+
+    async def _forward_round(
+        self, chunks: AsyncIterator[StreamChunk], send: MemoryObjectSendStream[StreamChunk], outcome: LoopOutcome
+    ) -> tuple[str, list[ToolCallChunk], FinishReason]:
+        text: list[str] = []
+        calls: list[ToolCallChunk] = []
+        finish: FinishReason = "stop"
+        async for chunk in chunks:
+            if chunk["type"] == "usage":
+                before = outcome.usage or {"input_tokens": 0, "output_tokens": 0}
+                outcome.usage = {
+                    "input_tokens": before["input_tokens"] + chunk["input_tokens"],
+                    "output_tokens": before["output_tokens"] + chunk["output_tokens"],
+                }
+            elif chunk["type"] == "done":
+                finish = chunk["finish_reason"]
+                if finish == "error":
+                    outcome.finish_reason = finish
+                    await send.send(chunk)
+            else:
+                if chunk["type"] == "text":
+                    text.append(chunk["text"])
+                elif chunk["type"] == "tool_call":
+                    calls.append(chunk)
+                await send.send(chunk)
+        return "".join(text), calls, finish
+
+    async def _finish(
+        self, send: MemoryObjectSendStream[StreamChunk], outcome: LoopOutcome, finish: FinishReason
+    ) -> None:
+        if outcome.limit_reached:
+            log.warning("tool loop stopped after %d rounds with tool calls pending", outcome.rounds)
+        outcome.finish_reason = finish
+        if outcome.usage is not None:
+            await send.send({"type": "usage", **outcome.usage})
+        await send.send({"type": "done", "finish_reason": finish})
+
+    async def _run_tools(self, text: str, calls: list[ToolCallChunk], outcome: LoopOutcome) -> list[ChatMessage]:
+        results: list[ToolRun | None] = [None] * len(calls)
+
+        async def run_one(i: int, call: ToolCallChunk) -> None:
+            started = time.perf_counter()
+            result = await self._run_one(call)
+            run = results[i] = ToolRun(call, result, time.perf_counter() - started)
+            outcome_text = "error" if result.is_error else "ok"
+            log.info("tool name=%s outcome=%s duration=%.1fms", call["name"], outcome_text, run.seconds * 1000)
+
+        async with anyio.create_task_group() as tg:
+            for i, call in enumerate(calls):
+                tg.start_soon(run_one, i, call)
+        runs = [run for run in results if run is not None]
+        outcome.tool_runs += runs
+        asked: list[ContentPart] = [{"type": "text", "text": text}] if text else []
+        asked += [{"type": "tool_call", "id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in calls]
+        answers: list[ContentPart] = [_result_part(run) for run in runs]
+        return [{"role": "assistant", "content": asked}, {"role": "tool", "content": answers}]
+
+    async def _run_one(self, call: ToolCallChunk) -> ToolResult:
+        if self.approve is not None and not await self.approve(call):
+            return ToolResult(f"the user did not allow {call['name']} to run", is_error=True)
+        try:
+            with anyio.fail_after(self.tool_timeout):
+                return await self.tools.call(call["name"], call["arguments"])
+        except TimeoutError:
+            return ToolResult(f"{call['name']} timed out after {self.tool_timeout:g}s", is_error=True)
+        except errors.BridgeError as exc:
+            return ToolResult(f"{call['name']} failed: {exc.message}", is_error=True)
+        except Exception as exc:  # a bug in a tool source is the model's error result, not the loop's end
+            log.exception("tool %s failed", call["name"])
+            return ToolResult(f"{call['name']} failed: internal error ({type(exc).__name__})", is_error=True)
+
+
+def _result_part(run: ToolRun) -> ToolResultPart:
+    part: ToolResultPart = {
+        "type": "tool_result",
+        "tool_call_id": run.call["id"],
+        "name": run.call["name"],
+        "content": run.result.text,
+    }
+    if run.result.is_error:
+        part["is_error"] = True
+    return part
+
+
+@contextmanager
+def _single_errors_unwrapped() -> Iterator[None]:
+    """A task group wraps even a lone exception in an ExceptionGroup; callers expect the error
+    itself (a MissingKeyError from the first round, their own exception from the loop body)."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise

@@ -1,0 +1,105 @@
+"""The registry: every tool a model or an agent may see, from every source, under one name each.
+
+This is the one place where internal tools are held back: a tool flagged internal by its source
+(the host's ``_internal: true``) or named ``openllm_*`` is never listed by :meth:`tools` and
+never callable through :meth:`call`, whatever asks (the tool-calling loop, the JSON-RPC
+``tools/list``, the MCP server). Internal tools stay reachable only through their source, for
+the bridge's own use.
+
+After that, the configured :class:`ToolFilter` applies; a name offered by two sources goes to
+the first source (the host before MCP servers, in the order given) and the clash is logged.
+A source that cannot be reached (host down, MCP server crashed) is skipped with a warning, so
+one broken source does not take the others' tools away.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+
+from bridge.errors import BridgeError, ToolError
+from bridge.tools.base import Tool, ToolResult, ToolSource
+from bridge.tools.settings import ToolFilter
+from protocol import ToolSpec
+
+log = logging.getLogger("openllm.tools")
+
+INTERNAL_PREFIX = "openllm_"
+
+
+def is_internal_tool(name: str, flagged: bool = False) -> bool:
+    """The one rule for what a model or an agent never sees (also used by the MCP server's proxy)."""
+    return flagged or name.startswith(INTERNAL_PREFIX)
+
+
+def is_internal(tool: Tool) -> bool:
+    return is_internal_tool(tool.name, tool.internal) or is_internal_tool(tool.source_name)
+
+
+class ToolRegistry:
+    """Enter it (``async with``) to start the sources that run in the background (MCP servers)."""
+
+    def __init__(self, sources: Sequence[ToolSource] = (), tool_filter: ToolFilter | None = None) -> None:
+        names = [source.name for source in sources]
+        if len(set(names)) != len(names):
+            raise ValueError(f"tool sources need distinct names: {names}")
+        self.sources = list(sources)
+        self.filter = tool_filter or ToolFilter()
+        self._index: dict[str, Tool] = {}
+        self._stack: AsyncExitStack | None = None
+
+    async def __aenter__(self) -> ToolRegistry:
+        self._stack = AsyncExitStack()
+        for source in self.sources:
+            enter = getattr(source, "__aenter__", None)
+            if enter is not None:
+                await self._stack.enter_async_context(source)  # type: ignore[arg-type]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+
+    async def tools(self) -> list[Tool]:
+        """The tools a model may be offered now, in source order."""
+        listings: list[list[Tool]] = [[] for _ in self.sources]
+
+        async def list_one(i: int, source: ToolSource) -> None:
+            try:
+                listings[i] = await source.list_tools()
+            except BridgeError as exc:
+                log.warning("tool source %s skipped: %s", source.name, exc.message)
+
+        async with anyio.create_task_group() as tg:
+            for i, source in enumerate(self.sources):
+                tg.start_soon(list_one, i, source)
+        index: dict[str, Tool] = {}
+        for tool in (t for listing in listings for t in listing):
+            if is_internal(tool) or not self.filter.allows(tool.name):
+                continue
+            if tool.name in index:
+                log.warning(
+                    "tool %s of %s hidden: %s offers the same name", tool.name, tool.source, index[tool.name].source
+                )
+                continue
+            index[tool.name] = tool
+        self._index = index
+        return list(index.values())
+
+    async def specs(self) -> list[ToolSpec]:
+        return [tool.spec() for tool in await self.tools()]
+
+    async def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
+        """Run a visible tool. An unknown, internal or filtered name raises ToolError."""
+        tool = self._index.get(name)
+        if tool is None:
+            tool = next((t for t in await self.tools() if t.name == name), None)
+        if tool is None:
+            raise ToolError(f"no tool named {name!r} is available")
+        source = next(s for s in self.sources if s.name == tool.source)
+        return await source.call_tool(tool, arguments)

@@ -1,0 +1,154 @@
+"""The tool registry: internal tools never shown, filters, unambiguous names, MCP servers as
+sources (a real stdio server with the mcp SDK), settings errors that name the bad key."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge.errors import InvalidConfigError, ToolError
+from bridge.tools import LocalTools, McpServerSpec, McpToolSource, ToolFilter, ToolRegistry, ToolSettings
+
+OBJECT: dict[str, Any] = {"type": "object", "properties": {"text": {"type": "string"}}}
+MCP_SERVER = str(Path(__file__).with_name("mcp_tool_server.py"))
+
+
+def local_tools() -> LocalTools:
+    tools = LocalTools()
+
+    async def echo(text: str) -> str:
+        return text
+
+    async def secret() -> str:
+        return "internal"
+
+    tools.tool("echo", "Repeat.", OBJECT)(echo)
+    tools.tool("shell_run", "Run a command.", OBJECT)(echo)
+    tools.tool("openllm_status", "Internal by name.", OBJECT)(secret)
+    tools.tool("reload_window", "Internal by flag.", OBJECT, internal=True)(secret)
+    return tools
+
+
+@pytest.mark.anyio
+async def test_internal_tools_are_never_listed_nor_callable() -> None:
+    registry = ToolRegistry([local_tools()])
+    assert [t.name for t in await registry.tools()] == ["echo", "shell_run"]
+    assert [s["name"] for s in await registry.specs()] == ["echo", "shell_run"]
+    for name in ("openllm_status", "reload_window"):
+        with pytest.raises(ToolError, match=f"no tool named '{name}'"):
+            await registry.call(name, {})
+    assert (await registry.call("echo", {"text": "hi"})).text == "hi"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("tool_filter", "visible"),
+    [
+        (ToolFilter(), ["echo", "shell_run"]),
+        (ToolFilter(enabled=False), []),
+        (ToolFilter(exclude=("shell_*",)), ["echo"]),
+        (ToolFilter(include=("sh*",)), ["shell_run"]),
+        (ToolFilter(disabled=("echo",)), ["shell_run"]),
+        (ToolFilter(include=("*",), exclude=("*",)), []),
+    ],
+)
+async def test_filters_decide_what_a_model_sees(tool_filter: ToolFilter, visible: list[str]) -> None:
+    registry = ToolRegistry([local_tools()], tool_filter)
+    assert [t.name for t in await registry.tools()] == visible
+    if "echo" not in visible:
+        with pytest.raises(ToolError):
+            await registry.call("echo", {"text": "x"})
+
+
+@pytest.mark.anyio
+async def test_a_name_offered_twice_goes_to_the_first_source(caplog: pytest.LogCaptureFixture) -> None:
+    second = LocalTools("second")
+
+    async def other(text: str) -> str:
+        return "second"
+
+    second.tool("echo", "Also echo.", OBJECT)(other)
+    registry = ToolRegistry([local_tools(), second])
+    with caplog.at_level(logging.WARNING, logger="openllm.tools"):
+        assert [t.source for t in await registry.tools() if t.name == "echo"] == ["local"]
+    assert "tool echo of second hidden: local offers the same name" in caplog.text
+    assert (await registry.call("echo", {"text": "first"})).text == "first"
+    with pytest.raises(ValueError, match="distinct names"):
+        ToolRegistry([second, second])
+
+
+@pytest.mark.anyio
+async def test_a_failing_local_tool_is_an_error_result() -> None:
+    tools = LocalTools()
+
+    async def boom() -> str:
+        raise OSError("disk on fire")
+
+    tools.tool("boom", "Fails.", {"type": "object"})(boom)
+    result = await ToolRegistry([tools]).call("boom", {})
+    assert (result.text, result.is_error) == ("OSError: disk on fire", True)
+
+
+@pytest.mark.anyio
+async def test_mcp_server_tools_are_prefixed_listed_and_called() -> None:
+    server = McpServerSpec("files", sys.executable, (MCP_SERVER,))
+    async with ToolRegistry([local_tools(), McpToolSource(server)], ToolFilter(exclude=("shell_*",))) as registry:
+        names = [t.name for t in await registry.tools()]
+        assert names == ["echo", "files__shout", "files__echo", "files__broken"]
+        assert (await registry.call("files__shout", {"text": "hi"})).text == "HI"
+        assert (await registry.call("files__echo", {"text": "hi"})).text == "mcp echo: hi"
+        assert (await registry.call("echo", {"text": "hi"})).text == "hi"
+        failed = await registry.call("files__broken", {"reason": "no disk"})
+        assert failed.is_error and "no disk" in failed.text
+
+
+@pytest.mark.anyio
+async def test_an_mcp_server_that_does_not_start_offers_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    server = McpServerSpec("ghost", "/nonexistent/mcp-server")
+    with caplog.at_level(logging.ERROR, logger="openllm.tools.mcp"):
+        async with ToolRegistry([local_tools(), McpToolSource(server)]) as registry:
+            assert [t.name for t in await registry.tools()] == ["echo", "shell_run"]
+    assert "MCP server ghost did not start" in caplog.text
+
+
+def test_settings_layers_merge_key_by_key_and_servers_by_name() -> None:
+    settings = ToolSettings.layered(
+        ("host settings", {"exclude": ["a*"], "enabled": False}),
+        ("user", {"enabled": True, "mcp_servers": [{"name": "files", "command": "one"}]}),
+        ("workspace", {"mcp_servers": [{"name": "files", "command": "two", "args": ["-v"]}]}),
+        ("empty", None),
+    )
+    assert settings.filter == ToolFilter(enabled=True, exclude=("a*",))
+    assert settings.mcp_servers == (McpServerSpec("files", "two", ("-v",)),)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"enabled": "yes"}, "ws.yaml: tools.enabled must be true or false, not 'yes'"),
+        ({"include": "*"}, "ws.yaml: tools.include must be a list of names or patterns"),
+        ({"colour": "red"}, "ws.yaml: unknown key tools.colour"),
+        ({"mcp_servers": [{"command": "x"}]}, r"ws.yaml: tools.mcp_servers\[0\] needs a name"),
+        ({"mcp_servers": [{"name": "a__b", "command": "x"}]}, "must be letters, digits, _ or - \\(no __\\)"),
+        ({"mcp_servers": [{"name": "a"}]}, r"tools.mcp_servers\[0\] needs a command"),
+        ({"mcp_servers": [{"name": "a", "command": "x", "env": {"N": 1}}]}, "env must map names to strings"),
+    ],
+)
+def test_bad_settings_name_the_file_and_key(section: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidConfigError, match=message):
+        ToolSettings.layered(("ws.yaml", section))
+
+
+@pytest.mark.anyio
+async def test_the_mcp_server_proxies_the_registry_under_the_same_rule() -> None:
+    from bridge.mcp.proxy import ExternalTool, listed, registry_source
+
+    tools = await registry_source(ToolRegistry([local_tools()], ToolFilter(exclude=("shell_*",))))()
+    assert [t.name for t in tools] == ["echo"]
+    assert (await tools[0].call({"text": "hi"})).text == "hi"
+    names = [("openllm_status", False), ("format_code", True), ("read_file", False)]
+    assert [listed(ExternalTool(n, "", {}, tools[0].call, internal=i)) for n, i in names] == [False, False, True]

@@ -48,7 +48,16 @@ from protocol import (
 
 log = logging.getLogger("openllm.orchestrator")
 
-ApprovalHook = Callable[[ToolCallChunk], Awaitable[bool]]
+
+@dataclass(frozen=True)
+class Approval:
+    """A hook's answer when it wants to say why: the reason reaches the model with the refusal."""
+
+    approved: bool
+    reason: str | None = None
+
+
+ApprovalHook = Callable[[ToolCallChunk], Awaitable[bool | Approval]]
 
 
 @dataclass
@@ -228,8 +237,12 @@ class ChatOrchestrator:
         return [{"role": "assistant", "content": asked}, {"role": "tool", "content": answers}]
 
     async def _run_one(self, call: ToolCallChunk) -> ToolResult:
-        if self.approve is not None and not await self.approve(call):
-            return ToolResult(f"the user did not allow {call['name']} to run", is_error=True)
+        if self.approve is not None:
+            decision = await self.approve(call)
+            decision = decision if isinstance(decision, Approval) else Approval(decision)
+            if not decision.approved:
+                why = f": {decision.reason}" if decision.reason else ""
+                return ToolResult(f"the user did not allow {call['name']} to run{why}", is_error=True)
         try:
             with anyio.fail_after(self.tool_timeout):
                 return await self.tools.call(call["name"], call["arguments"])

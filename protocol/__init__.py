@@ -14,6 +14,8 @@ from protocol._generated.api_bridge import (
     ChangedParams,
     HostStatus,
     ProviderStatus,
+    ToolApproveParams,
+    ToolApproveResult,
     ToolsListParams,
     ToolsListResult,
 )
@@ -209,6 +211,8 @@ __all__ = [
     "TextChunk",
     "TextPart",
     "ThinkingChunk",
+    "ToolApproveParams",
+    "ToolApproveResult",
     "ToolCallChunk",
     "ToolCallPart",
     "ToolChoice",

@@ -5,7 +5,9 @@ file defines it; a failure raises :class:`SchemaError` whose message names the J
 offending field. ``methods()`` is the method table gathered from every file's ``x-methods``, one table per
 surface: a file with ``"x-surface": "host"`` declares what the editor host serves (the bridge is the client
 there), every other file what the bridge serves. The surfaces share names (``secrets/store``, ``tools/list``)
-with different shapes, so each has its own table.
+with different shapes, so each has its own table. Within a surface a method goes ``to_server`` (the default:
+the client asks, the server serves) or, marked ``"direction": "to_client"``, the other way: the server's
+notifications (``chat/chunk``) and the requests it sends its client (``tools/approve``), which the client serves.
 jsonschema is imported on first use so that paths which never validate do not pay for it.
 """
 
@@ -43,6 +45,7 @@ class MethodSpec:
     result: str | None
     schema_file: str
     surface: Literal["bridge", "host"] = "bridge"
+    direction: Literal["to_server", "to_client"] = "to_server"
 
 
 @functools.cache
@@ -72,7 +75,10 @@ def methods(surface: Literal["bridge", "host"] = "bridge") -> dict[str, MethodSp
         for name, spec in doc.get("x-methods", {}).items():
             if name in table:
                 raise RuntimeError(f"method {name} is declared in both {table[name].schema_file} and {file}")
-            table[name] = MethodSpec(name, spec["kind"], spec["params"], spec.get("result"), file, surface)
+            direction = spec.get("direction", "to_server")
+            if direction not in ("to_server", "to_client"):
+                raise RuntimeError(f"method {name} in {file}: direction must be to_server or to_client")
+            table[name] = MethodSpec(name, spec["kind"], spec["params"], spec.get("result"), file, surface, direction)
     return table
 
 

@@ -64,11 +64,13 @@ def wait_for_text(path: Path, pattern: str, timeout: float = 10.0) -> re.Match[s
 
 
 @contextmanager
-def serve(env: dict[str, str], tmp: Path, *args: str, socket_path: str | None = None) -> Iterator[BridgeProcess]:
+def serve(
+    env: dict[str, str], tmp: Path, *args: str, socket_path: str | None = None, cwd: Path | None = None
+) -> Iterator[BridgeProcess]:
     log_file = tmp / f"bridge-{time.monotonic_ns()}.log"
     path = socket_path or str(tmp / "bridge.sock")
     command = ["openllm-bridge", "serve", "--socket", path, "--log-level", "debug", "--log-file", str(log_file), *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()

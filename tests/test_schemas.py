@@ -82,3 +82,17 @@ def test_every_host_request_requires_the_token() -> None:
     for spec in requests:
         with pytest.raises(SchemaError, match="'auth' is a required property"):
             validate(spec.params, {})
+
+
+def test_methods_going_to_the_client_are_marked_and_cannot_be_served_by_the_bridge() -> None:
+    from bridge.rpc import MethodTable
+
+    to_client = sorted(name for name, spec in methods().items() if spec.direction == "to_client")
+    assert to_client == ["chat/chunk", "config/changed", "secrets/changed", "tools/approve"]
+    assert methods()["tools/approve"].kind == "request"
+
+    async def handler(ctx: Any, params: Any) -> Any:
+        return {"approved": True}
+
+    with pytest.raises(ValueError, match="the client serves it"):
+        MethodTable().add("tools/approve", handler)

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from fake_provider import FakeServer, Reply
 from fake_provider.harness import NO_RETRIES, engine, request
-from fake_provider.replies import BASE_PATHS, anthropic_end, anthropic_event, anthropic_start, openai_event, text_reply
+from fake_provider.replies import (
+    BASE_PATHS,
+    anthropic_end,
+    anthropic_event,
+    anthropic_start,
+    openai_tool_round,
+    text_reply,
+)
 from hosts import HostProcess, connect, running_host
 
 from bridge.host import HostToolSource
@@ -23,15 +30,6 @@ from protocol import validate
 
 VISIBLE = ["echo", "add", "workspace_root", "fail", "sleep"]
 INTERNAL = ("openllm_status", "reload_window")
-
-
-def openai_tool_round() -> Reply:
-    calls = [
-        {"index": 0, "id": "call_1", "type": "function", "function": {"name": "add", "arguments": '{"a": 2, "b": 40}'}},
-        {"index": 1, "id": "call_2", "type": "function", "function": {"name": "workspace_root", "arguments": "{}"}},
-    ]
-    usage = {"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39}}
-    return Reply.sse(openai_event({"tool_calls": calls}), openai_event(finish="tool_calls"), usage, done=True)
 
 
 def anthropic_tool_round() -> Reply:

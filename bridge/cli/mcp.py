@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from bridge.cli import EXIT_OK
-from bridge.cli._common import make_engine, print_json
+from bridge.cli._common import print_json
 from bridge.errors import InvalidConfigError
+from bridge.runtime import add_host_options, host_from_args, open_runtime
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -29,6 +30,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--extra-module", type=Path, metavar="FILE.py",
         help="a Python file whose register(server) adds tools, resources or prompts (test fixtures)",
     )  # fmt: skip
+    add_host_options(p)
     p.set_defaults(handler=run)
 
 
@@ -37,8 +39,8 @@ async def run(args: argparse.Namespace) -> int:
     from bridge.mcp.transport import adopt_library_logging
 
     adopt_library_logging()
-    async with make_engine() as engine:
-        server = build_server(engine, heartbeat=args.heartbeat)
+    async with open_runtime(host_from_args(args), workspace=Path.cwd()) as runtime:
+        server = build_server(runtime.engine, tools=runtime.tools, heartbeat=args.heartbeat)
         if args.extra_module is not None:
             _load(args.extra_module).register(server)
         if args.http:

@@ -9,20 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import anyio
 
 from bridge.cli import EXIT_OK
-from bridge.cli._common import make_settings_api, print_json
-from bridge.engine import Engine
-from bridge.host import HostClient
-from bridge.host.session import host_session
+from bridge.cli._common import print_json
 from bridge.rpc import DEFAULT_MAX_FRAME
+from bridge.runtime import add_host_options, host_from_args, open_runtime
 from bridge.server import BridgeApi, UnixServer, socket_path
-from bridge.tools import ToolRegistry, ToolSettings
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -31,9 +27,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--token", help="require this token (bridge/authenticate); default: env OPENLLM_BRIDGE_TOKEN")
     p.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME, metavar="N",
                    help=f"refuse messages larger than this (default {DEFAULT_MAX_FRAME})")  # fmt: skip
-    p.add_argument("--host-socket", metavar="PATH", help="the editor host's socket; default: env OPENLLM_HOST_SOCKET")
-    p.add_argument("--host-token", help="the editor host's token; default: env OPENLLM_HOST_TOKEN")
-    p.add_argument("--host-framing", choices=("content-length", "ndjson"), help="default: content-length")
+    add_host_options(p)
     p.set_defaults(handler=run)
 
 
@@ -50,20 +44,10 @@ async def run(args: argparse.Namespace) -> int:
     def ready(path: Path) -> None:
         print_json({"socket": str(path), "pid": os.getpid()})
 
-    host = HostClient.from_environment(socket_path=args.host_socket, token=args.host_token, framing=args.host_framing)
+    host = host_from_args(args)
     with socket_path(args.socket) as path:
-        async with AsyncExitStack() as stack:
-            settings, client, tools = make_settings_api(), None, None
-            if host is not None:
-                session = await stack.enter_async_context(host_session(host, workspace=Path.cwd()))
-                raw = await session.settings.raw()
-                tool_settings = ToolSettings.layered(("the editor host's settings", (raw or {}).get("tools")))
-                settings, client = session.api, session.client
-                tools = ToolRegistry([session.tools], tool_settings.filter)
-            engine = await stack.enter_async_context(Engine(secrets=settings.secrets, config=settings.config))
-            tg = await stack.enter_async_context(anyio.create_task_group())
+        async with open_runtime(host, workspace=Path.cwd()) as runtime, anyio.create_task_group() as tg:
             tg.start_soon(_stop_on_signal, tg.cancel_scope)
-            api = BridgeApi(engine, settings=settings, token=token, host=client, tools=tools)
-            server = UnixServer(api, path, max_frame=args.max_frame_bytes)
-            await server.serve(ready)
+            api = BridgeApi(runtime.engine, settings=runtime.settings, token=token, host=host, tools=runtime.tools)
+            await UnixServer(api, path, max_frame=args.max_frame_bytes).serve(ready)
     return EXIT_OK

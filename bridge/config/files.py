@@ -100,6 +100,16 @@ class FileConfigProvider:
 
         return await anyio.to_thread.run_sync(read)
 
+    async def read_section(self, name: str) -> Any:
+        """Another top-level section of the file, as written (``tools:``; None when absent);
+        its owner checks it."""
+
+        def read() -> Any:
+            document = self._file.load().document
+            return document.get(name) if isinstance(document, Mapping) else None
+
+        return await anyio.to_thread.run_sync(read)
+
     # -- writing -----------------------------------------------------------------------------
 
     async def add_provider(self, config: ProviderConfig) -> None:

@@ -17,8 +17,9 @@ from mcp.types import Tool as MCPTool
 
 from bridge.engine import Engine
 from bridge.mcp.progress import DEFAULT_HEARTBEAT_SECONDS, Progress
-from bridge.mcp.proxy import ExternalTool, ToolSource, listed
+from bridge.mcp.proxy import ExternalTool, ToolSource, listed, registry_source
 from bridge.mcp.tools import DESCRIPTIONS, BridgeTools
+from bridge.tools import ToolRegistry
 
 INSTRUCTIONS = "Chat with LLMs on any provider through the local Open LLM Bridge."
 
@@ -97,9 +98,17 @@ def _lean_property(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_server(
-    engine: Engine, *, tool_sources: Sequence[ToolSource] = (), heartbeat: float = DEFAULT_HEARTBEAT_SECONDS
+    engine: Engine,
+    *,
+    tools: ToolRegistry | None = None,
+    tool_sources: Sequence[ToolSource] = (),
+    heartbeat: float = DEFAULT_HEARTBEAT_SECONDS,
 ) -> BridgeServer:
-    server = BridgeServer(BridgeTools(engine, heartbeat))
+    """The server over ``engine``; ``tools`` (the host's and configured MCP servers' tools) are
+    proxied to agents and run by ``chat`` with ``run_tools``."""
+    server = BridgeServer(BridgeTools(engine, heartbeat, tools))
+    if tools is not None:
+        server.add_tool_source(registry_source(tools))
     for source in tool_sources:
         server.add_tool_source(source)
     return server

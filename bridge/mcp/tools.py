@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterable
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, cast
 
 import anyio
@@ -22,7 +24,9 @@ from bridge import errors
 from bridge.engine import Engine
 from bridge.mcp.conversations import Conversation, ConversationStore
 from bridge.mcp.progress import DEFAULT_HEARTBEAT_SECONDS, Progress
+from bridge.orchestrator import ChatOrchestrator, LoopStream
 from bridge.redact import redact
+from bridge.tools import ToolRegistry
 from protocol import (
     ChatMessage,
     ChatRequest,
@@ -51,6 +55,7 @@ System = Annotated[str | None, Field(description="System prompt")]
 Options = Annotated[dict[str, Any] | None, Field(description="temperature, max_tokens, top_p, stop")]
 ConversationId = Annotated[str | None, Field(description="Continue the conversation of an earlier chat result")]
 Models = Annotated[list[str], Field(description='Models as "provider/model"', min_length=1)]
+RunTools = Annotated[bool, Field(description="Let the model call the user tools listed here; the bridge runs them")]
 
 DESCRIPTIONS = {
     "chat": "Ask a model on any provider; returns its reply, usage and a conversation_id to continue.",
@@ -65,7 +70,7 @@ class _Refused(Exception):
 
 
 class _Reply:
-    """Collects one streamed reply."""
+    """Collects one streamed reply (of a tool loop: the model's last turn, and every turn added)."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
@@ -75,21 +80,28 @@ class _Reply:
         self.usage: Usage | None = None
         self.finish_reason: FinishReason = "error"
         self.error: ErrorChunk | None = None
+        self.turns: list[ChatMessage] | None = None  # what a tool loop added to the conversation
 
-    async def read(self, engine: Engine, request: ChatRequest, progress: Progress | None = None) -> None:
+    async def read(
+        self, stream: AbstractAsyncContextManager[AsyncIterable[StreamChunk]], progress: Progress | None = None
+    ) -> None:
         try:
-            async with engine.chat(request) as chunks:
+            async with stream as chunks:
                 async for chunk in chunks:
                     self.first_chunk = self.first_chunk or time.perf_counter()
-                    self._take(chunk)
+                    self._take(chunk, ran_tools=isinstance(chunks, LoopStream))
                     if chunk["type"] == "text" and progress is not None:
                         await progress.report(chunk["text"])
+                if isinstance(chunks, LoopStream):
+                    self.turns = chunks.outcome.messages
         except errors.BridgeError as exc:  # raised before streaming: unknown provider, missing key, ...
             self.error = {**exc.to_chunk(), "message": redact(exc.message)}
 
-    def _take(self, chunk: StreamChunk) -> None:
+    def _take(self, chunk: StreamChunk, ran_tools: bool) -> None:
         if chunk["type"] == "text":
             self.text.append(chunk["text"])
+        elif chunk["type"] == "tool_call" and ran_tools:
+            self.text.clear()  # the loop runs it; the answer is the text after the last call
         elif chunk["type"] == "tool_call":
             self.tool_calls.append(
                 {"type": "tool_call", "id": chunk["id"], "name": chunk["name"], "arguments": chunk["arguments"]}
@@ -133,9 +145,12 @@ def _request(provider: str, model: str, messages: list[ChatMessage], options: di
 
 
 class BridgeTools:
-    def __init__(self, engine: Engine, heartbeat: float = DEFAULT_HEARTBEAT_SECONDS) -> None:
+    def __init__(
+        self, engine: Engine, heartbeat: float = DEFAULT_HEARTBEAT_SECONDS, tools: ToolRegistry | None = None
+    ) -> None:
         self.engine = engine
         self.heartbeat = heartbeat
+        self.tools = tools
         self.conversations = ConversationStore()
 
     async def chat(
@@ -148,6 +163,7 @@ class BridgeTools:
         system: System = None,
         options: Options = None,
         conversation_id: ConversationId = None,
+        run_tools: RunTools = False,
     ) -> CallToolResult:
         try:
             conversation = self._conversation(conversation_id, system)
@@ -155,12 +171,13 @@ class BridgeTools:
             if not new:
                 raise _Refused("give a prompt (or messages)")
             request = _request(provider, model, conversation.request_messages(new), options)
+            stream = self._stream(request, run_tools)
         except _Refused as exc:
             return _failed(str(exc))
         reply = _Reply()
         try:
-            async with _progress(ctx, self.heartbeat).heartbeat() as progress:
-                await reply.read(self.engine, request, progress)
+            async with _progress(ctx, self.heartbeat).heartbeat() as progress:  # beats on while tools run too
+                await reply.read(stream, progress)
         except anyio.get_cancelled_exc_class():
             log.info("chat cancelled by the client: provider=%s model=%s", provider, model)
             raise
@@ -168,7 +185,7 @@ class BridgeTools:
             return _failed(f"{reply.error['code']}: {reply.error['message']}")
         text = "".join(reply.text)
         assistant: ChatMessage = {"role": "assistant", "content": [{"type": "text", "text": text}, *reply.tool_calls]}
-        self.conversations.record(conversation, [*new, assistant])
+        self.conversations.record(conversation, [*new, *(reply.turns or [assistant])])
         result: McpChatResult = {
             "provider": provider, "model": model, "text": text, "finish_reason": reply.finish_reason,
             "usage": reply.usage, "conversation_id": conversation.id,
@@ -176,6 +193,16 @@ class BridgeTools:
         if reply.tool_calls:
             result["tool_calls"] = reply.tool_calls
         return _ok(text if not reply.tool_calls else f"{text}\n[tool calls] {dumps(reply.tool_calls)}", result)
+
+    def _stream(self, request: ChatRequest, run_tools: bool) -> AbstractAsyncContextManager[AsyncIterable[StreamChunk]]:
+        if not run_tools:
+            return self.engine.chat(request)
+        if self.tools is None:
+            raise _Refused(
+                "run_tools: no tools to run; start the bridge with --host-socket (an editor host) "
+                "or configure tools.mcp_servers in config.yaml"
+            )
+        return ChatOrchestrator(self.engine, self.tools).chat(request)
 
     def _conversation(self, conversation_id: str | None, system: str | None) -> Conversation:
         if conversation_id is None:
@@ -226,7 +253,7 @@ class BridgeTools:
         replies = [_Reply() for _ in requests]
 
         async def run(request: ChatRequest, reply: _Reply, progress: Progress) -> None:
-            await reply.read(self.engine, request)
+            await reply.read(self.engine.chat(request))
             await progress.report(f"{request['provider']}/{request['model']} answered in {reply.seconds:.2f} s")
 
         async with _progress(ctx, self.heartbeat).heartbeat() as progress, anyio.create_task_group() as tg:

@@ -3,8 +3,10 @@
 The params type of each method comes from the ``x-methods`` table of schemas/ (so the schemas,
 not this module, say what a method takes), and params are validated against it before the
 handler runs: a mismatch is answered -32602 with the JSON path and a short reason, never a
-validator dump. An unknown method is -32601. Handlers receive the validated params as the
-generated TypedDict and return the result type; tests validate results against the schema.
+validator dump. An unknown method is -32601, and so is one that schemas/ marks ``direction:
+to_client`` (``tools/approve``: the bridge asks it of its client), which cannot be registered
+here. Handlers receive the validated params as the generated TypedDict and return the result
+type; tests validate results against the schema.
 
 A table is an :data:`bridge.rpc.endpoint.Handler`, so an endpoint dispatches straight into it.
 """
@@ -30,6 +32,8 @@ class MethodTable:
         spec = methods().get(method)
         if spec is None:
             raise KeyError(f"no schema declares the method {method!r}")
+        if spec.direction == "to_client":
+            raise ValueError(f"{method!r} goes to the client (the client serves it), not to this server")
         if method in self._handlers:
             raise ValueError(f"the method {method!r} is registered twice")
         self._handlers[method] = (spec.params, handler)

@@ -25,7 +25,7 @@ from typing import Any, cast
 from bridge import errors
 from bridge.engine import Engine
 from bridge.host import HostClient
-from bridge.orchestrator import ChatOrchestrator
+from bridge.orchestrator import Approval, ChatOrchestrator
 from bridge.rpc import MethodTable, RequestContext
 from bridge.server.session import Session
 from bridge.settings_api import SettingsAPI
@@ -42,10 +42,13 @@ from protocol import (
     ModelsListParams,
     ModelsListResult,
     ProvidersListResult,
+    SchemaError,
     StreamChunk,
+    ToolCallChunk,
     ToolCallPart,
     ToolsListResult,
     Usage,
+    validate,
 )
 
 _CHAT_FIELDS = ("provider", "model", "messages", "options", "api_base")
@@ -150,8 +153,13 @@ class BridgeApi:
         stream: AbstractAsyncContextManager[AsyncIterable[StreamChunk]] = self.engine.chat(request)
         if params.get("run_tools"):
             if self.tools is None:
-                raise errors.ToolError("run_tools needs an editor host: start serve with --host-socket")
-            loop = ChatOrchestrator(self.engine, self.tools, max_rounds=params.get("max_tool_rounds", 8))
+                raise errors.ToolError(
+                    "run_tools: no tools to run; start serve with --host-socket or configure tools.mcp_servers"
+                )
+            approve = _ask_the_client(ctx) if params.get("approve_tools") else None
+            loop = ChatOrchestrator(
+                self.engine, self.tools, max_rounds=params.get("max_tool_rounds", 8), approve=approve
+            )
             stream = loop.chat(request)  # every round's chunks; the message is the model's last turn
         async with stream as chunks:
             async for chunk in chunks:
@@ -168,6 +176,29 @@ class BridgeApi:
                 elif chunk["type"] == "tool_call":  # run by the loop: the text after it is the answer
                     text.clear()
         return {"message": _assistant_message("".join(text), calls), "finish_reason": finish, "usage": usage}
+
+
+def _ask_the_client(ctx: RequestContext) -> Callable[[ToolCallChunk], Awaitable[Approval]]:
+    """The approval hook of one chat: a ``tools/approve`` request to the client that asked for the
+    chat. No valid answer (the client serves no such method, answers nonsense) is a refusal."""
+
+    async def approve(call: ToolCallChunk) -> Approval:
+        part: ToolCallPart = {
+            "type": "tool_call",
+            "id": call["id"],
+            "name": call["name"],
+            "arguments": call["arguments"],
+        }
+        try:
+            answer = await ctx.request("tools/approve", {"request_id": ctx.request_id, "call": part})
+            validate("ToolApproveResult", answer)
+        except errors.BridgeError as exc:
+            return Approval(False, f"the client did not answer tools/approve ({exc.message})")
+        except SchemaError as exc:
+            return Approval(False, f"the client's tools/approve answer is invalid at {exc.path or '/'}")
+        return Approval(answer["approved"], answer.get("reason"))
+
+    return approve
 
 
 def _assistant_message(text: str, calls: list[ToolCallPart]) -> ChatMessage:

@@ -1,4 +1,4 @@
-"""Generated from schemas/api-bridge.schema.json (sha256 f0f7a6f5d0392821e799b0646a27a073abdd5df299bcdd61465b30787ffb59fb); do not edit.
+"""Generated from schemas/api-bridge.schema.json (sha256 492da523eae59fcfd7f53830686094f33ad32e9b94c72812801411a2a37ed4c2); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -6,9 +6,9 @@ Regenerate with: python -m protocol._codegen
 from __future__ import annotations
 
 from typing import NotRequired, TypedDict
-from protocol._generated.core import ToolSpec
+from protocol._generated.core import ToolCallPart, ToolSpec
 
-__all__ = ["AuthenticateParams", "AuthenticateResult", "BridgeStatusParams", "BridgeStatusResult", "ChangedParams", "HostStatus", "ProviderStatus", "ToolsListParams", "ToolsListResult"]
+__all__ = ["AuthenticateParams", "AuthenticateResult", "BridgeStatusParams", "BridgeStatusResult", "ChangedParams", "HostStatus", "ProviderStatus", "ToolApproveParams", "ToolApproveResult", "ToolsListParams", "ToolsListResult"]
 
 
 class AuthenticateParams(TypedDict):
@@ -52,6 +52,20 @@ class ChangedParams(TypedDict):
     """Sent by the bridge to every authenticated client after keys (secrets/changed) or provider configuration (config/changed) changed: the provider concerned, or null when anything may have changed. Drop caches and ask again."""
 
     provider: str | None
+
+
+class ToolApproveParams(TypedDict):
+    """A request the bridge sends to its CLIENT (direction to_client: the client serves it) during a chat/stream with run_tools and approve_tools: may this tool call run? request_id is the chat/stream's id."""
+
+    request_id: int | str
+    call: ToolCallPart
+
+
+class ToolApproveResult(TypedDict):
+    """The client's answer to tools/approve. A refused call (or no valid answer) reaches the model as an error result carrying the reason."""
+
+    approved: bool
+    reason: NotRequired[str]
 
 
 class ToolsListParams(TypedDict):

@@ -1,4 +1,4 @@
-"""Generated from schemas/api-chat.schema.json (sha256 f517a17b66808e46eb5c337d409ae1b1b02579e2c37879fbfe21f99160b59790); do not edit.
+"""Generated from schemas/api-chat.schema.json (sha256 324eec664833e1a8a45591fd65fd2c7abfeb2c611b8e67ed83d102774c7a5d42); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -29,6 +29,7 @@ class ChatStreamParams(TypedDict):
     api_base: NotRequired[str]
     run_tools: NotRequired[bool]
     max_tool_rounds: NotRequired[int]
+    approve_tools: NotRequired[bool]
 
 
 class ChatStreamResult(TypedDict):

@@ -58,6 +58,16 @@ def ollama_line(content: str = "", done: bool = False, **message: Any) -> dict[s
     return line
 
 
+def openai_tool_round() -> Reply:
+    """A turn that calls two tools at once: ``add {a: 2, b: 40}`` (call_1) and ``workspace_root`` (call_2)."""
+    calls = [
+        {"index": 0, "id": "call_1", "type": "function", "function": {"name": "add", "arguments": '{"a": 2, "b": 40}'}},
+        {"index": 1, "id": "call_2", "type": "function", "function": {"name": "workspace_root", "arguments": "{}"}},
+    ]
+    usage = {"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39}}
+    return Reply.sse(openai_event({"tool_calls": calls}), openai_event(finish="tool_calls"), usage, done=True)
+
+
 def text_reply(provider: str, words: list[str], usage: tuple[int, int] = (5, 7)) -> Reply:
     """A plain streamed answer made of ``words`` (one delta each), with usage and a normal stop."""
     if provider in OPENAI_DIALECT:

@@ -11,12 +11,16 @@ Errors the bridge answers with arrive as the bridge's own exception classes
 stream) or by a ``CancellationToken``; the bridge is told with ``$/cancelRequest``, closes the
 upstream request, and a token-cancelled stream ends, like the engine's, with a ``cancelled``
 error chunk and ``done``.
+
+``chat(..., run_tools=True)`` has the bridge run the tool-calling loop with its tools; with
+``approve=callback`` the bridge asks before each call (a ``tools/approve`` request, which this
+client serves): ``await callback(call)`` answers True, False, or ``{"approved": False, "reason": …}``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal, cast
 
@@ -52,7 +56,11 @@ from protocol import (
     SecretsStoreResult,
     StreamChunk,
     StreamOptions,
+    ToolApproveParams,
+    ToolApproveResult,
+    ToolCallPart,
     ToolsListResult,
+    validate,
 )
 
 # Chunks held per stream before the reader waits for the consumer (backpressure reaches the
@@ -62,17 +70,22 @@ CHUNK_BUFFER = 256
 
 
 ChangeListener = Callable[[str, ChangedParams], None]
+Approver = Callable[[ToolCallPart], Awaitable[bool | ToolApproveResult]]
 
 
 class _Router:
     """The client's side of the method table: ``chat/chunk`` notifications to their stream,
-    ``secrets/changed`` and ``config/changed`` to the listeners."""
+    ``secrets/changed`` and ``config/changed`` to the listeners, ``tools/approve`` requests to
+    the approver of their chat."""
 
     def __init__(self) -> None:
         self.streams: dict[RequestId, MemoryObjectSendStream[StreamChunk]] = {}
+        self.approvers: dict[RequestId, Approver] = {}
         self.change_listeners: list[ChangeListener] = []
 
     async def __call__(self, ctx: RequestContext, method: str, params: Any) -> Any:
+        if ctx.request_id is not None and method == "tools/approve":
+            return await self._approve(params)
         if ctx.request_id is None and method in ("secrets/changed", "config/changed"):
             for listener in self.change_listeners:
                 listener(method, cast(ChangedParams, params))
@@ -86,6 +99,18 @@ class _Router:
             with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
                 await stream.send(chunk_params["chunk"])
 
+    async def _approve(self, params: Any) -> ToolApproveResult:
+        try:
+            validate("ToolApproveParams", params)
+        except ValueError:
+            raise RpcError(-32602, "invalid params for tools/approve") from None
+        request = cast(ToolApproveParams, params)
+        approver = self.approvers.get(request["request_id"])
+        if approver is None:
+            return {"approved": False, "reason": "this chat was not started with an approve callback"}
+        decision = await approver(request["call"])
+        return {"approved": decision} if isinstance(decision, bool) else decision
+
 
 class ChatStream:
     """The chunks of one ``chat/stream`` call; ``result`` holds the final message, finish
@@ -94,9 +119,15 @@ class ChatStream:
     The chunk generator does not refer back to this object, so a bare ``async for`` that breaks
     drops the generator at once and the event loop closes it (which cancels the call)."""
 
-    def __init__(self, client: BridgeClient, params: ChatStreamParams, cancel: CancellationToken | None) -> None:
+    def __init__(
+        self,
+        client: BridgeClient,
+        params: ChatStreamParams,
+        cancel: CancellationToken | None,
+        approve: Approver | None = None,
+    ) -> None:
         self._outcome: list[ChatStreamResult] = []
-        self._iterator = _chunks(client, params, cancel, self._outcome)
+        self._iterator = _chunks(client, params, cancel, self._outcome, approve)
 
     @property
     def result(self) -> ChatStreamResult | None:
@@ -117,11 +148,17 @@ class ChatStream:
 
 
 async def _chunks(
-    client: BridgeClient, params: ChatStreamParams, cancel: CancellationToken | None, outcome: list[ChatStreamResult]
+    client: BridgeClient,
+    params: ChatStreamParams,
+    cancel: CancellationToken | None,
+    outcome: list[ChatStreamResult],
+    approve: Approver | None,
 ) -> AsyncGenerator[StreamChunk, None]:
     send, receive = anyio.create_memory_object_stream[StreamChunk](CHUNK_BUFFER)
     call = client.endpoint.call("chat/stream", params, on_settled=send.close)
     client.router.streams[call.id] = send
+    if approve is not None:
+        client.router.approvers[call.id] = approve
     watch = anyio.CancelScope()
     try:
         async with call, receive:
@@ -139,6 +176,7 @@ async def _chunks(
     finally:
         watch.cancel()
         client.router.streams.pop(call.id, None)
+        client.router.approvers.pop(call.id, None)
         send.close()
 
 
@@ -223,8 +261,12 @@ class BridgeClient:
         options: StreamOptions | None = None,
         api_base: str | None = None,
         cancel: CancellationToken | None = None,
+        run_tools: bool = False,
+        max_tool_rounds: int | None = None,
+        approve: Approver | None = None,
     ) -> ChatStream:
-        """Stream a reply; ``messages`` may be a single user prompt."""
+        """Stream a reply; ``messages`` may be a single user prompt. ``run_tools`` runs the
+        bridge's tool loop; ``approve`` (which implies it) is asked before each tool call."""
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         params: ChatStreamParams = {"provider": provider, "model": model, "messages": messages}
@@ -232,7 +274,13 @@ class BridgeClient:
             params["options"] = options
         if api_base:
             params["api_base"] = api_base
-        return ChatStream(self, params, cancel)
+        if run_tools or approve is not None:
+            params["run_tools"] = True
+        if max_tool_rounds is not None:
+            params["max_tool_rounds"] = max_tool_rounds
+        if approve is not None:
+            params["approve_tools"] = True
+        return ChatStream(self, params, cancel, approve)
 
     async def request(self, method: str, params: Any = None) -> Any:
         """Any other method (new ones before this client has a typed wrapper for them)."""

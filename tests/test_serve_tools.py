@@ -1,0 +1,108 @@
+"""Tools over `openllm-bridge serve` from config.yaml and with the client's approval.
+
+- The `tools:` sections of the user's and the workspace's config.yaml (workspace winning): a
+  configured MCP server (tests/mcp_tool_server.py, the real SDK on stdio) becomes a tool source
+  whose tools are offered as `<server>__<tool>`, filtered, and run by the tool loop.
+- `approve_tools`: the bridge asks its client (`tools/approve`, a request the client serves)
+  before each call; the Python client approves one call and refuses another, and the model (the
+  loopback fake provider, OpenAI format) receives the refusal as an error result.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bridge_process import NdjsonPeer, serve
+from fake_provider import FakeServer
+from fake_provider.harness import KEY
+from fake_provider.replies import openai_tool_round, text_reply
+from hosts import running_host
+from openllm_client import connect
+
+from protocol import ToolApproveResult, ToolCallPart, validate
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT = {"provider": "mock", "model": "tools", "messages": [{"role": "user", "content": "hi"}], "run_tools": True}
+
+
+def _ask(peer: NdjsonPeer, request_id: int, method: str, params: Any) -> list[Any]:
+    peer.send_message({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+    return peer.receive_until(lambda m: m.get("id") == request_id and "method" not in m)
+
+
+def test_mcp_servers_configured_in_config_yaml_are_tool_sources(
+    cli_env: dict[str, str], tmp_path: Path, openllm_home: Path
+) -> None:
+    workspace = tmp_path / "project"
+    (workspace / ".openllm").mkdir(parents=True)
+    server = {"name": "tests", "command": sys.executable, "args": [str(ROOT / "tests" / "mcp_tool_server.py")]}
+    (openllm_home / "config.yaml").write_text(json.dumps({"tools": {"exclude": ["tests__echo"]}}), encoding="utf-8")
+    workspace_tools = {"exclude": ["tests__broken"], "mcp_servers": [server]}  # its exclude replaces the user's
+    (workspace / ".openllm" / "config.yaml").write_text(json.dumps({"tools": workspace_tools}), encoding="utf-8")
+    with serve(cli_env, tmp_path, cwd=workspace) as bridge:
+        peer = NdjsonPeer(bridge.connect())
+        try:
+            listing = _ask(peer, 1, "tools/list", {})[-1]["result"]
+            messages = _ask(peer, 2, "chat/stream", CHAT)
+        finally:
+            peer.close()
+    validate("ToolsListResult", listing)
+    assert [t["name"] for t in listing["tools"]] == ["tests__shout", "tests__echo"]
+    chunks = [m["params"]["chunk"] for m in messages if m.get("method") == "chat/chunk"]
+    assert chunks[0]["type"] == "tool_call" and chunks[0]["name"] == "tests__shout"
+    assert messages[-1]["result"]["message"] == {"role": "assistant", "content": "Tool results: tests__shout -> HI"}
+
+
+@pytest.mark.anyio
+async def test_the_client_approves_one_tool_call_and_refuses_another(cli_env: dict[str, str], tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    async def approve(call: ToolCallPart) -> bool | ToolApproveResult:
+        asked.append(call["name"])
+        return call["name"] == "add" or {"approved": False, "reason": "no peeking at folders"}
+
+    (tmp_path / "host").mkdir()
+    with FakeServer() as fake, running_host("python", tmp_path / "host") as host:
+        fake.enqueue(openai_tool_round(), text_reply("openai", ["2 + 40", " is 42"]))
+        args = ("--host-socket", str(host.socket), "--host-token", host.token)
+        with serve({**cli_env, "OPENAI_API_KEY": KEY}, tmp_path, *args) as bridge:
+            async with connect(bridge.socket) as client:
+                stream = client.chat("openai", "m", "sum and where?", api_base=fake.url + "/v1", approve=approve)
+                async with stream:
+                    chunks = [chunk async for chunk in stream]
+    assert sorted(asked) == ["add", "workspace_root"]
+    assert [c["name"] for c in chunks if c["type"] == "tool_call"] == ["add", "workspace_root"]
+    assert stream.result is not None and stream.result["message"]["content"] == "2 + 40 is 42"
+    second = fake.requests[1].json
+    results = {m["tool_call_id"]: m["content"] for m in second["messages"] if m["role"] == "tool"}
+    assert results["call_1"] == "42"
+    assert results["call_2"] == "the user did not allow workspace_root to run: no peeking at folders"
+
+
+def test_a_client_that_serves_no_tools_approve_refuses_and_cannot_call_it(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "host").mkdir()
+    with (
+        running_host("python", tmp_path / "host") as host,
+        serve(cli_env, tmp_path, "--host-socket", str(host.socket), "--host-token", host.token) as bridge,
+    ):
+        peer = NdjsonPeer(bridge.connect())
+        try:
+            peer.send_message({"jsonrpc": "2.0", "id": 1, "method": "chat/stream",
+                               "params": {**CHAT, "approve_tools": True}})  # fmt: skip
+            ask = peer.receive_until(lambda m: m.get("method") == "tools/approve")[-1]
+            validate("ToolApproveParams", ask["params"])
+            assert ask["params"]["request_id"] == 1 and ask["params"]["call"]["name"] == "echo"
+            peer.send_message({"jsonrpc": "2.0", "id": ask["id"], "error": {"code": -32601, "message": "no"}})
+            answer = peer.receive_until(lambda m: m.get("id") == 1 and "method" not in m)[-1]
+            wrong_way = _ask(peer, 2, "tools/approve", {"request_id": 1, "call": ask["params"]["call"]})[-1]
+        finally:
+            peer.close()
+    content = answer["result"]["message"]["content"]
+    assert content.startswith("Tool results: echo -> the user did not allow echo to run: the client did not answer")
+    assert wrong_way["error"]["code"] == -32601

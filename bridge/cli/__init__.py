@@ -15,15 +15,19 @@ from bridge import logs
 from bridge.errors import BridgeError
 from bridge.redact import redact
 
-COMMAND_MODULES = (
-    "bridge.cli.chat",
-    "bridge.cli.mcp",
-    "bridge.cli.providers",
-    "bridge.cli.secrets",
-    "bridge.cli.config",
-    "bridge.cli.doctor",
-    "bridge.cli.serve",
-)
+# Command -> the module that registers it. Only the module of the command being run is imported
+# (each pulls in its own part of the bridge: serve the JSON-RPC server, mcp the SDK, ...), so
+# `chat` does not pay for the others; `--help` and unknown commands import them all.
+COMMANDS = {
+    "chat": "bridge.cli.chat",
+    "serve": "bridge.cli.serve",
+    "mcp": "bridge.cli.mcp",
+    "providers": "bridge.cli.providers",
+    "models": "bridge.cli.providers",
+    "secrets": "bridge.cli.secrets",
+    "config": "bridge.cli.config",
+    "doctor": "bridge.cli.doctor",
+}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -37,7 +41,21 @@ def _logging_options(default: object) -> argparse.ArgumentParser:
     return options
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv``: the first word that is neither an option nor its value."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--log-level", "--log-file"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv`` naming a known command, only that command's module is loaded."""
+    command = _command_word(argv) if argv is not None else None
+    modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     parser = argparse.ArgumentParser(
         prog="openllm-bridge", description="One local bridge to every LLM provider.", parents=[_logging_options(None)]
     )
@@ -45,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     # before it (`openllm-bridge --log-level debug chat ...`).
     common = _logging_options(argparse.SUPPRESS)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(subparsers, common)
     return parser
 
@@ -53,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     import anyio
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         logs.configure(args.log_level, args.log_file)
     except (ValueError, OSError) as exc:

@@ -1,0 +1,66 @@
+// What can go wrong talking to the bridge, as three error classes:
+//
+//   BridgeError                 base: anything this package throws on purpose
+//   ├── BridgeNotFoundError     `openllm-bridge` is not installed (says how to install it)
+//   ├── BridgeStartError        the process started but never said it was ready (stderr tail inside)
+//   └── BridgeRpcError          the bridge answered a request with a JSON-RPC error (code, data)
+//       └── BridgeCancelledError  ... because the caller cancelled it
+
+export const INSTALL_HINT =
+  'Install the bridge with `pipx install openllm-bridge` (or `pip install openllm-bridge`), ' +
+  'or set the path to the `openllm-bridge` command.';
+
+export class BridgeError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class BridgeNotFoundError extends BridgeError {
+  readonly command: string;
+
+  constructor(command: string, options?: ErrorOptions) {
+    super(`The Open LLM Bridge command was not found: ${command}. ${INSTALL_HINT}`, options);
+    this.command = command;
+  }
+}
+
+export class BridgeStartError extends BridgeError {
+  readonly stderr: string;
+
+  constructor(message: string, stderr: string) {
+    super(stderr.trim() ? `${message}\n${stderr.trim()}` : message);
+    this.stderr = stderr;
+  }
+}
+
+/** JSON-RPC error codes the bridge uses beyond the spec's. */
+export const ErrorCodes = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  Unauthorized: -32001,
+  RequestCancelled: -32800,
+} as const;
+
+export class BridgeRpcError extends BridgeError {
+  readonly code: number;
+  readonly data: unknown;
+  readonly method: string;
+
+  constructor(method: string, code: number, message: string, data?: unknown) {
+    super(`${method}: ${message} (code ${code})`);
+    this.method = method;
+    this.code = code;
+    this.data = data;
+  }
+}
+
+export class BridgeCancelledError extends BridgeRpcError {
+  constructor(method: string) {
+    super(method, ErrorCodes.RequestCancelled, 'cancelled');
+  }
+}

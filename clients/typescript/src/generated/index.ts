@@ -1,0 +1,7 @@
+// Generated: re-exports every generated module; do not edit.
+
+export type * from './apiChat.ts';
+export type * from './core.ts';
+export type * from './jsonrpc.ts';
+export type * from './methods.ts';
+export { METHODS } from './methods.ts';

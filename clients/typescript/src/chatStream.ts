@@ -1,9 +1,12 @@
 // One chat/stream request seen from the caller: an AsyncIterable of the StreamChunks the bridge
-// sends as chat/chunk notifications, then `result` (final message, finish reason, usage).
+// sends as chat/chunk notifications, then `result` (final message, finish reason, usage). A failed
+// request throws from the iterator; a cancelled one just ends it (and `result` rejects with
+// BridgeCancelledError).
 //
 // Chunks queue here until the caller takes them. When the queue passes a high-water mark the
 // socket is paused, so a slow reader slows the bridge (which slows the provider) instead of
 // growing memory; it resumes once the queue has drained to the low-water mark.
+import { BridgeCancelledError } from './errors.ts';
 import type { ChatStreamResult, StreamChunk } from './generated/index.ts';
 
 export interface FlowControl {
@@ -85,7 +88,8 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
           continue;
         }
         if (this.finished) {
-          if (this.failure !== null) throw this.failure;
+          // Cancelling is the caller's own doing: the iteration just ends; `result` says why.
+          if (this.failure !== null && !(this.failure instanceof BridgeCancelledError)) throw this.failure;
           return;
         }
         await new Promise<void>((resolve) => (this.waiting = resolve));

@@ -1,6 +1,7 @@
 // The bridge API (DESIGN.md surface 1) over vscode-jsonrpc on a Unix socket: every method typed
 // from schemas/, params and results checked against the same schemas as the Python side, chat as
 // an AsyncIterable, cancellation through a CancellationToken (vscode-jsonrpc sends $/cancelRequest).
+import { randomBytes } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
 
 import {
@@ -16,7 +17,13 @@ import {
 
 import { ChatStream } from './chatStream.ts';
 import { BridgeCancelledError, BridgeError, BridgeRpcError, ErrorCodes } from './errors.ts';
-import { METHODS, type BridgeRequests, type ChatChunkParams, type ChatStreamParams } from './generated/index.ts';
+import {
+  METHODS,
+  type BridgeNotifications,
+  type BridgeRequests,
+  type ChatChunkParams,
+  type ChatStreamParams,
+} from './generated/index.ts';
 import { spawnBridge, type SpawnedBridge, type SpawnOptions } from './spawn.ts';
 import { validate } from './validate.ts';
 
@@ -27,6 +34,8 @@ export type ResultOf<M extends BridgeMethod> = BridgeRequests[M]['result'];
 export interface ConnectOptions {
   /** Check params before sending and results on arrival against schemas/ (default true). */
   validate?: boolean;
+  /** The token of a bridge started with one: sent first, as bridge/authenticate. */
+  token?: string;
 }
 
 /** Remembers the id vscode-jsonrpc gives each outgoing request, so chat/chunk can be routed to it. */
@@ -69,19 +78,33 @@ export class BridgeClient {
   }
 
   /** Connect to a bridge already serving on `socketPath`. */
-  static connect(socketPath: string, options: ConnectOptions = {}): Promise<BridgeClient> {
-    return new Promise((resolve, reject) => {
+  static async connect(socketPath: string, options: ConnectOptions = {}): Promise<BridgeClient> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
       const socket = createConnection(socketPath);
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(new BridgeClient(socket, options));
+        resolve(socket);
       });
     });
+    const client = new BridgeClient(socket, options);
+    if (options.token !== undefined) {
+      try {
+        await client.request('bridge/authenticate', { token: options.token });
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+    }
+    return client;
   }
 
-  /** Start `openllm-bridge serve` and connect to it; `close()` stops it again. */
+  /**
+   * Start `openllm-bridge serve` and connect to it; `close()` stops it again. Unless a token is
+   * given, a random one is made, so only this client can use the bridge.
+   */
   static async spawn(options: SpawnOptions & ConnectOptions = {}): Promise<BridgeClient> {
+    options = { ...options, token: options.token ?? randomBytes(24).toString('hex') };
     const bridge = await spawnBridge(options);
     try {
       const client = await BridgeClient.connect(bridge.socket, options);
@@ -107,9 +130,13 @@ export class BridgeClient {
     this.connection.onClose(listener);
   }
 
-  /** Handle a notification the bridge sends (e.g. when config or secrets change). */
-  onNotification(method: string, handler: (params: unknown) => void): void {
-    this.connection.onNotification(method, handler);
+  /** Handle a notification the bridge sends, e.g. `secrets/changed` and `config/changed` after a write. */
+  onNotification<M extends keyof BridgeNotifications>(method: M, handler: (params: BridgeNotifications[M]) => void): void {
+    const type = METHODS.find((m) => m.surface === 'bridge' && m.method === method)?.params;
+    this.connection.onNotification(method, (params: BridgeNotifications[M]) => {
+      if (this.validating && type) validate(type, params);
+      handler(params);
+    });
   }
 
   /** Send one typed request; the answer is checked against its schema. */
@@ -159,6 +186,33 @@ export class BridgeClient {
   models(provider: string, token?: CancellationToken): Promise<ResultOf<'models/list'>> {
     return this.request('models/list', { provider }, token);
   }
+
+  /** Version, host connection and which providers can be used now. */
+  status(): Promise<ResultOf<'bridge/status'>> {
+    return this.request('bridge/status', {});
+  }
+
+  /** The tools a model may be offered (the editor host's user tools). */
+  tools(): Promise<ResultOf<'tools/list'>> {
+    return this.request('tools/list', {});
+  }
+
+  /** Where keys are and go: `resolve` answers found and source (the value only with reveal). */
+  readonly secrets = {
+    resolve: (provider: string, reveal = false) => this.request('secrets/resolve', reveal ? { provider, reveal } : { provider }),
+    list: () => this.request('secrets/list', {}),
+    store: (params: ParamsOf<'secrets/store'>) => this.request('secrets/store', params),
+    delete: (provider: string) => this.request('secrets/delete', { provider }),
+  };
+
+  /** The merged provider configuration (with the source of each), and writes to one layer. */
+  readonly config = {
+    providers: () => this.request('config/providers', {}),
+    setProvider: (params: ParamsOf<'config/setProvider'>) => this.request('config/setProvider', params),
+    removeProvider: (params: ParamsOf<'config/removeProvider'>) => this.request('config/removeProvider', params),
+    export: (params: ParamsOf<'config/export'> = {}) => this.request('config/export', params),
+    import: (params: ParamsOf<'config/import'>) => this.request('config/import', params),
+  };
 
   /** Close the connection, and stop the bridge if this client started it. */
   async close(): Promise<void> {

@@ -6,6 +6,8 @@
 //   └── BridgeRpcError          the bridge answered a request with a JSON-RPC error (code, data)
 //       └── BridgeCancelledError  ... because the caller cancelled it
 
+import type { ErrorCode } from './generated/index.ts';
+
 export const INSTALL_HINT =
   'Install the bridge with `pipx install openllm-bridge` (or `pip install openllm-bridge`), ' +
   'or set the path to the `openllm-bridge` command.';
@@ -35,14 +37,13 @@ export class BridgeStartError extends BridgeError {
   }
 }
 
-/** JSON-RPC error codes the bridge uses beyond the spec's. */
+/** The JSON-RPC spec's error codes and LSP's RequestCancelled; bridge failures use -32000..-32099. */
 export const ErrorCodes = {
   ParseError: -32700,
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  Unauthorized: -32001,
   RequestCancelled: -32800,
 } as const;
 
@@ -56,6 +57,17 @@ export class BridgeRpcError extends BridgeError {
     this.method = method;
     this.code = code;
     this.data = data;
+  }
+
+  /** The bridge's precise reason (data.code: missing_key, unauthorized, ...); switch on this, not the number. */
+  get reason(): ErrorCode | undefined {
+    const code = (this.data as { code?: unknown } | null | undefined)?.code;
+    return typeof code === 'string' ? (code as ErrorCode) : undefined;
+  }
+
+  /** Whether trying again may help (data.retryable). */
+  get retryable(): boolean {
+    return (this.data as { retryable?: unknown } | null | undefined)?.retryable === true;
   }
 }
 

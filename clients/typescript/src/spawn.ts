@@ -18,6 +18,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** The editor host the bridge calls back (DESIGN.md surface 3): passed as OPENLLM_HOST_SOCKET/TOKEN. */
   host?: { socket: string; token: string };
+  /** The token the bridge requires (OPENLLM_BRIDGE_TOKEN); the client sends it with bridge/authenticate. */
+  token?: string;
   /** Log level for the bridge (OPENLLM_LOG_LEVEL). */
   logLevel?: string;
   /** Working directory (the workspace, whose .openllm/config.yaml the bridge reads). */
@@ -52,6 +54,8 @@ export async function spawnBridge(options: SpawnOptions = {}): Promise<SpawnedBr
     env.OPENLLM_HOST_TOKEN = options.host.token;
   }
   if (options.logLevel) env.OPENLLM_LOG_LEVEL = options.logLevel;
+  if (options.token !== undefined) env.OPENLLM_BRIDGE_TOKEN = options.token;
+  else delete env.OPENLLM_BRIDGE_TOKEN;
   const child = spawn(command, ['serve', '--socket', socket, ...(options.args ?? [])], {
     cwd: options.cwd,
     env,
@@ -64,8 +68,13 @@ export async function spawnBridge(options: SpawnOptions = {}): Promise<SpawnedBr
     options.onLog?.(line);
   });
   const stop = async (): Promise<void> => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await whenExited(child);
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      // A bridge that does not stop on SIGTERM within 5 s is killed.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await whenExited(child);
+      clearTimeout(timer);
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   const timeoutMs = options.readyTimeoutMs ?? 20_000;

@@ -6,7 +6,7 @@
 // by walking the schema: an object's own faults (a missing or extra property) are reported at the
 // object, otherwise at the first bad child; a oneOf over objects tagged by "type" reports the
 // branch whose tag matches (an unknown tag at /type), other oneOfs the deepest fault of any branch.
-import ajvModule from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 
 import { SCHEMA_DOCUMENTS } from './generated/schemas.ts';
@@ -38,7 +38,6 @@ interface Fault {
   reason: string;
 }
 
-const Ajv2020 = ajvModule.default;
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 const documents = new Map<string, Node>();
 for (const [file, doc] of Object.entries(SCHEMA_DOCUMENTS)) {
@@ -62,11 +61,10 @@ function escape(segment: string): string {
 
 function validator(at: Location): ValidateFunction {
   const key = `${at.uri}#${at.pointer}`;
-  let fn = compiled.get(key);
-  if (fn === undefined) {
-    fn = ajv.compile({ $ref: key });
-    compiled.set(key, fn);
-  }
+  const known = compiled.get(key);
+  if (known !== undefined) return known;
+  const fn = ajv.compile({ $ref: key });
+  compiled.set(key, fn);
   return fn;
 }
 

@@ -1,4 +1,4 @@
-// Generated from schemas/jsonrpc.schema.json (sha256 12d978047e5180ed6b151bc9a8e407960b1dce7c510d19a648b31788a96835c3); do not edit.
+// Generated from schemas/jsonrpc.schema.json (sha256 01530604a387e833a4c6aef57b846527eb75550beb2466e8955a72c5b4433def); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 import type { ErrorCode } from './core.ts';
@@ -34,6 +34,19 @@ export interface ErrorResponse {
   jsonrpc: "2.0";
   id: RequestId | null;
   error: ErrorObject;
+}
+
+/** Cancel a request in flight, as LSP and vscode-jsonrpc send it. The request is answered with -32800. */
+export interface CancelRequestParams {
+  id: RequestId;
+  [key: string]: unknown;
+}
+
+/** Cancel a request in flight, as MCP sends it. */
+export interface CancelledParams {
+  requestId: RequestId;
+  reason?: string;
+  [key: string]: unknown;
 }
 
 /** The data member of a JSON-RPC error raised by the bridge: the error code of core.schema.json and whether a retry may help. */

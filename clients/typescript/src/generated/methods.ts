@@ -1,23 +1,58 @@
 // Generated from the x-methods of schemas/*.schema.json; do not edit.
 
+import type { AuthenticateParams, AuthenticateResult, BridgeStatusParams, BridgeStatusResult, ChangedParams, ToolsListParams, ToolsListResult } from './apiBridge.ts';
 import type { ChatChunkParams, ChatStreamParams, ChatStreamResult, ModelsListParams, ModelsListResult, ProvidersListParams, ProvidersListResult } from './apiChat.ts';
+import type { ConfigExportParams, ConfigExportResult, ConfigImportParams, ConfigImportResult, ConfigProvidersParams, ConfigProvidersResult, ConfigRemoveProviderParams, ConfigRemoveProviderResult, ConfigSetProviderParams, ConfigSetProviderResult, SecretsDeleteParams, SecretsDeleteResult, SecretsListParams, SecretsListResult, SecretsResolveParams, SecretsResolveResult, SecretsStoreParams, SecretsStoreResult } from './apiConfig.ts';
+import type { CancelRequestParams, CancelledParams } from './jsonrpc.ts';
 
 /** Requests the bridge serves: method -> params and result. */
 export interface BridgeRequests {
+  "bridge/authenticate": { params: AuthenticateParams; result: AuthenticateResult };
+  "bridge/status": { params: BridgeStatusParams; result: BridgeStatusResult };
+  "tools/list": { params: ToolsListParams; result: ToolsListResult };
   "chat/stream": { params: ChatStreamParams; result: ChatStreamResult };
   "providers/list": { params: ProvidersListParams; result: ProvidersListResult };
   "models/list": { params: ModelsListParams; result: ModelsListResult };
+  "secrets/resolve": { params: SecretsResolveParams; result: SecretsResolveResult };
+  "secrets/list": { params: SecretsListParams; result: SecretsListResult };
+  "secrets/store": { params: SecretsStoreParams; result: SecretsStoreResult };
+  "secrets/delete": { params: SecretsDeleteParams; result: SecretsDeleteResult };
+  "config/providers": { params: ConfigProvidersParams; result: ConfigProvidersResult };
+  "config/setProvider": { params: ConfigSetProviderParams; result: ConfigSetProviderResult };
+  "config/removeProvider": { params: ConfigRemoveProviderParams; result: ConfigRemoveProviderResult };
+  "config/export": { params: ConfigExportParams; result: ConfigExportResult };
+  "config/import": { params: ConfigImportParams; result: ConfigImportResult };
 }
 
 /** Notifications of the bridge surface: method -> params. */
 export interface BridgeNotifications {
+  "secrets/changed": ChangedParams;
+  "config/changed": ChangedParams;
   "chat/chunk": ChatChunkParams;
+  "$/cancelRequest": CancelRequestParams;
+  "notifications/cancelled": CancelledParams;
 }
 
 /** Every method of every surface, with the schema type names of its params and result. */
 export const METHODS = [
+  { method: "bridge/authenticate", surface: "bridge", kind: "request", params: "AuthenticateParams", result: "AuthenticateResult" },
+  { method: "bridge/status", surface: "bridge", kind: "request", params: "BridgeStatusParams", result: "BridgeStatusResult" },
+  { method: "tools/list", surface: "bridge", kind: "request", params: "ToolsListParams", result: "ToolsListResult" },
+  { method: "secrets/changed", surface: "bridge", kind: "notification", params: "ChangedParams", result: null },
+  { method: "config/changed", surface: "bridge", kind: "notification", params: "ChangedParams", result: null },
   { method: "chat/stream", surface: "bridge", kind: "request", params: "ChatStreamParams", result: "ChatStreamResult" },
   { method: "chat/chunk", surface: "bridge", kind: "notification", params: "ChatChunkParams", result: null },
   { method: "providers/list", surface: "bridge", kind: "request", params: "ProvidersListParams", result: "ProvidersListResult" },
   { method: "models/list", surface: "bridge", kind: "request", params: "ModelsListParams", result: "ModelsListResult" },
+  { method: "secrets/resolve", surface: "bridge", kind: "request", params: "SecretsResolveParams", result: "SecretsResolveResult" },
+  { method: "secrets/list", surface: "bridge", kind: "request", params: "SecretsListParams", result: "SecretsListResult" },
+  { method: "secrets/store", surface: "bridge", kind: "request", params: "SecretsStoreParams", result: "SecretsStoreResult" },
+  { method: "secrets/delete", surface: "bridge", kind: "request", params: "SecretsDeleteParams", result: "SecretsDeleteResult" },
+  { method: "config/providers", surface: "bridge", kind: "request", params: "ConfigProvidersParams", result: "ConfigProvidersResult" },
+  { method: "config/setProvider", surface: "bridge", kind: "request", params: "ConfigSetProviderParams", result: "ConfigSetProviderResult" },
+  { method: "config/removeProvider", surface: "bridge", kind: "request", params: "ConfigRemoveProviderParams", result: "ConfigRemoveProviderResult" },
+  { method: "config/export", surface: "bridge", kind: "request", params: "ConfigExportParams", result: "ConfigExportResult" },
+  { method: "config/import", surface: "bridge", kind: "request", params: "ConfigImportParams", result: "ConfigImportResult" },
+  { method: "$/cancelRequest", surface: "bridge", kind: "notification", params: "CancelRequestParams", result: null },
+  { method: "notifications/cancelled", surface: "bridge", kind: "notification", params: "CancelledParams", result: null },
 ] as const;

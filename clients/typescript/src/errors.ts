@@ -9,7 +9,7 @@
 import type { ErrorCode } from './generated/index.ts';
 
 export const INSTALL_HINT =
-  'Install the bridge with `pipx install openllm-bridge` (or `pip install openllm-bridge`), ' +
+  'Install the bridge with `pipx install .` in a checkout of openllm-bridge (or `pip install --user .`), ' +
   'or set the path to the `openllm-bridge` command.';
 
 export class BridgeError extends Error {

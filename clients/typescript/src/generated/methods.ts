@@ -3,6 +3,7 @@
 import type { AuthenticateParams, AuthenticateResult, BridgeStatusParams, BridgeStatusResult, ChangedParams, ToolsListParams, ToolsListResult } from './apiBridge.ts';
 import type { ChatChunkParams, ChatStreamParams, ChatStreamResult, ModelsListParams, ModelsListResult, ProvidersListParams, ProvidersListResult } from './apiChat.ts';
 import type { ConfigExportParams, ConfigExportResult, ConfigImportParams, ConfigImportResult, ConfigProvidersParams, ConfigProvidersResult, ConfigRemoveProviderParams, ConfigRemoveProviderResult, ConfigSetProviderParams, ConfigSetProviderResult, SecretsDeleteParams, SecretsDeleteResult, SecretsListParams, SecretsListResult, SecretsResolveParams, SecretsResolveResult, SecretsStoreParams, SecretsStoreResult } from './apiConfig.ts';
+import type { HostAuthParams, HostCapabilitiesResult, HostConfigChangedParams, HostConfigGetParams, HostConfigGetResult, HostConfigSetParams, HostConfigSetResult, HostPingResult, HostSecretChangedParams, HostSecretDeleteParams, HostSecretDeleteResult, HostSecretGetParams, HostSecretGetResult, HostSecretStoreParams, HostSecretStoreResult, HostSettings, HostToolsCallParams, HostToolsCallResult, HostToolsListParams, HostToolsListResult, HostWorkspacePathsResult, HostWorkspaceRootResult } from './host.ts';
 import type { CancelRequestParams, CancelledParams } from './jsonrpc.ts';
 
 /** Requests the bridge serves: method -> params and result. */
@@ -33,6 +34,28 @@ export interface BridgeNotifications {
   "notifications/cancelled": CancelledParams;
 }
 
+/** Requests the host serves: method -> params and result. */
+export interface HostRequests {
+  "lifecycle/ping": { params: HostAuthParams; result: HostPingResult };
+  "lifecycle/capabilities": { params: HostAuthParams; result: HostCapabilitiesResult };
+  "secrets/get": { params: HostSecretGetParams; result: HostSecretGetResult };
+  "secrets/store": { params: HostSecretStoreParams; result: HostSecretStoreResult };
+  "secrets/delete": { params: HostSecretDeleteParams; result: HostSecretDeleteResult };
+  "config/get": { params: HostConfigGetParams; result: HostConfigGetResult };
+  "config/set": { params: HostConfigSetParams; result: HostConfigSetResult };
+  "config/getSettings": { params: HostAuthParams; result: HostSettings };
+  "workspace/getRoot": { params: HostAuthParams; result: HostWorkspaceRootResult };
+  "workspace/getPaths": { params: HostAuthParams; result: HostWorkspacePathsResult };
+  "tools/list": { params: HostToolsListParams; result: HostToolsListResult };
+  "tools/call": { params: HostToolsCallParams; result: HostToolsCallResult };
+}
+
+/** Notifications of the host surface: method -> params. */
+export interface HostNotifications {
+  "notifications/configChanged": HostConfigChangedParams;
+  "notifications/secretChanged": HostSecretChangedParams;
+}
+
 /** Every method of every surface, with the schema type names of its params and result. */
 export const METHODS = [
   { method: "bridge/authenticate", surface: "bridge", kind: "request", params: "AuthenticateParams", result: "AuthenticateResult" },
@@ -53,6 +76,20 @@ export const METHODS = [
   { method: "config/removeProvider", surface: "bridge", kind: "request", params: "ConfigRemoveProviderParams", result: "ConfigRemoveProviderResult" },
   { method: "config/export", surface: "bridge", kind: "request", params: "ConfigExportParams", result: "ConfigExportResult" },
   { method: "config/import", surface: "bridge", kind: "request", params: "ConfigImportParams", result: "ConfigImportResult" },
+  { method: "lifecycle/ping", surface: "host", kind: "request", params: "HostAuthParams", result: "HostPingResult" },
+  { method: "lifecycle/capabilities", surface: "host", kind: "request", params: "HostAuthParams", result: "HostCapabilitiesResult" },
+  { method: "secrets/get", surface: "host", kind: "request", params: "HostSecretGetParams", result: "HostSecretGetResult" },
+  { method: "secrets/store", surface: "host", kind: "request", params: "HostSecretStoreParams", result: "HostSecretStoreResult" },
+  { method: "secrets/delete", surface: "host", kind: "request", params: "HostSecretDeleteParams", result: "HostSecretDeleteResult" },
+  { method: "config/get", surface: "host", kind: "request", params: "HostConfigGetParams", result: "HostConfigGetResult" },
+  { method: "config/set", surface: "host", kind: "request", params: "HostConfigSetParams", result: "HostConfigSetResult" },
+  { method: "config/getSettings", surface: "host", kind: "request", params: "HostAuthParams", result: "HostSettings" },
+  { method: "workspace/getRoot", surface: "host", kind: "request", params: "HostAuthParams", result: "HostWorkspaceRootResult" },
+  { method: "workspace/getPaths", surface: "host", kind: "request", params: "HostAuthParams", result: "HostWorkspacePathsResult" },
+  { method: "tools/list", surface: "host", kind: "request", params: "HostToolsListParams", result: "HostToolsListResult" },
+  { method: "tools/call", surface: "host", kind: "request", params: "HostToolsCallParams", result: "HostToolsCallResult" },
+  { method: "notifications/configChanged", surface: "host", kind: "notification", params: "HostConfigChangedParams", result: null },
+  { method: "notifications/secretChanged", surface: "host", kind: "notification", params: "HostSecretChangedParams", result: null },
   { method: "$/cancelRequest", surface: "bridge", kind: "notification", params: "CancelRequestParams", result: null },
   { method: "notifications/cancelled", surface: "bridge", kind: "notification", params: "CancelledParams", result: null },
 ] as const;

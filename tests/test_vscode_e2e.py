@@ -114,14 +114,30 @@ def test_key_stored_in_the_config_ui_is_kept_by_vscode(report: dict[str, Any]) -
     assert (ARTIFACTS / "config.png").stat().st_size > 10_000
 
 
+def test_models_picked_from_discovery_in_the_config_ui_are_the_ones_offered(report: dict[str, Any]) -> None:
+    detail = passed(report, "config")
+    assert {"echo", "think", "slow", "long", "tools", "error"} <= set(detail["discovered"])
+    assert detail["saved"] == "Saved mock to VS Code settings."
+    assert sorted(detail["models"]) == ["echo", "error", "tools"]
+    offered = {m["id"] for m in passed(report, "probe")["models"] if m["id"].startswith("mock/")}
+    assert offered == {"mock/echo", "mock/tools", "mock/error"}
+
+
 def test_another_extension_gets_a_streamed_answer_through_vscode_lm(report: dict[str, Any]) -> None:
     probe = passed(report, "probe")
     ids = {m["id"] for m in probe["models"]}
-    assert {"mock/echo", "mock/tools", "openai/fake-gpt"} <= ids
+    assert {"mock/echo", "mock/tools", "mock/error", "openai/fake-gpt"} <= ids
     assert all(m["vendor"] == "open-llm" for m in probe["models"])
     assert probe["stream"]["text"] == "You said: stream this answer please"
     assert len(probe["stream"]["fragments"]) > 1
     assert probe["fake"]["text"] == "".join(FAKE_WORDS)
+
+
+def test_errors_and_token_counts_reach_the_caller(report: dict[str, Any]) -> None:
+    probe = passed(report, "probe")
+    assert probe["error"]["thrown"] is True
+    assert "Configure Providers and Keys" in probe["error"]["message"], probe["error"]
+    assert probe["tokens"] == {"text": 6, "message": 3}
 
 
 def test_a_tool_call_round_trips_through_vscode_lm_tools(report: dict[str, Any]) -> None:
@@ -163,6 +179,12 @@ def test_the_playground_compares_two_models(report: dict[str, Any]) -> None:
     assert "6 in / 5 out tokens" in columns["openai/fake-gpt"]["figures"]
     assert "first token" in columns["mock/echo"]["figures"]
     assert (ARTIFACTS / "playground.png").stat().st_size > 10_000
+
+
+def test_the_sidebar_chat_answers(report: dict[str, Any]) -> None:
+    detail = passed(report, "sidebar")
+    assert "mock/echo" in detail["models"]
+    assert detail["answer"].startswith("You said: hello sidebar")
 
 
 def test_the_run_passed_as_a_whole(report: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@
 //   3. probe     a second extension uses vscode.lm: a streamed answer, a tool call round trip
 //                through vscode.lm.tools, and secrets/resolve answering source "host"
 //   4. playground  one prompt to two models side by side, with timings and usage
+//   5. sidebar   the Open LLM view's own chat answers with a picked model
 //
 // Input (environment): E2E_BRIDGE (the openllm-bridge command), E2E_SETTINGS (VS Code user
 // settings as JSON), E2E_KEY (the key to store), E2E_ARTIFACTS (screenshots go there),
@@ -181,7 +182,21 @@ async function configStep(page) {
   const notice = await frame.$eval('#notice', (el) => el.textContent).catch(() => null);
   const table = await frame.$eval('#status-openai', (el) => el.textContent);
   await page.screenshot({ path: join(artifacts, 'config.png') });
-  return { status: source, notice, table };
+  // Pick the mock provider's models from discovery and save them to the VS Code settings.
+  await frame.click('#discover-mock');
+  const discovered = await until('the discovered mock models', () =>
+    frame.$$eval('#models-mock input', (boxes) => (boxes.length > 1 ? boxes.map((b) => b.value) : null)),
+  );
+  const keep = ['echo', 'tools', 'error'];
+  await frame.$$eval('#models-mock input', (boxes, wanted) => boxes.forEach((b) => (b.checked = wanted.includes(b.value))), keep);
+  await frame.click('#save-provider-mock');
+  const saved = await until('the mock provider saved', () =>
+    frame.$eval('#notice', (el) => (el.textContent.startsWith('Saved mock') ? el.textContent : null)),
+  );
+  const models = await until('the saved models shown', () =>
+    frame.$$eval('#models-mock input:checked', (boxes) => boxes.map((b) => b.value)).then((m) => (m.length === 3 ? m : null)),
+  );
+  return { status: source, notice, table, discovered, saved, models };
 }
 
 async function probeStep(page, workspace) {
@@ -206,6 +221,22 @@ async function playgroundStep(page, models) {
   60_000);
   await page.screenshot({ path: join(artifacts, 'playground.png') });
   return columns;
+}
+
+async function sidebarStep(page) {
+  await commandPalette(page, 'Open LLM: Focus on Chat View');
+  const frame = await webviewFrame(page, 'openllm-chat');
+  const models = await until('models in the sidebar chat', () =>
+    frame.$$eval('#chat-model option', (options) => (options.length > 0 && options[0].value ? options.map((o) => o.value) : null)),
+  );
+  await frame.select('#chat-model', 'mock/echo');
+  await frame.type('#chat-input', 'hello sidebar');
+  await frame.click('#chat-send');
+  const answer = await until('the sidebar answer', () =>
+    frame.$eval('#chat-log .msg.assistant:last-child', (el) => (el.dataset.state === 'done' ? el.textContent : null)),
+  );
+  await page.screenshot({ path: join(artifacts, 'sidebar.png') });
+  return { models, answer };
 }
 
 async function main() {
@@ -259,6 +290,7 @@ async function main() {
     await step('chat', () => chatStep(page));
     await step('probe', () => probeStep(page, workspace));
     await step('playground', () => playgroundStep(page, JSON.parse(process.env.E2E_PLAYGROUND_MODELS ?? '["mock/echo","mock/slow"]')));
+    await step('sidebar', () => sidebarStep(page));
     if (!Object.values(report.steps).every((s) => s.ok)) await page.screenshot({ path: join(artifacts, 'failure.png') });
   } finally {
     await browser?.close();
@@ -288,5 +320,5 @@ try {
 }
 mark('total');
 writeFileSync(env('E2E_REPORT'), JSON.stringify(report, null, 2));
-const ok = !report.fatal && Object.keys(report.steps).length === 4 && Object.values(report.steps).every((s) => s.ok);
+const ok = !report.fatal && Object.keys(report.steps).length === 5 && Object.values(report.steps).every((s) => s.ok);
 process.exit(ok ? 0 : 1);

@@ -65,7 +65,8 @@ export class BridgeManager implements vscode.Disposable {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (this.disposed) throw new Error('the Open LLM extension is shutting down');
     const settings = vscode.workspace.getConfiguration('openLLM');
-    const command = settings.get<string>('bridge.path') || 'openllm-bridge';
+    // Only the user's own setting: a workspace must not choose the program the extension runs.
+    const command = settings.inspect<string>('bridge.path')?.globalValue || 'openllm-bridge';
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     this.log.info(`starting ${command} serve`);
     try {

@@ -165,5 +165,6 @@ const HINTS: Partial<Record<ErrorChunk['code'], string>> = {
 /** An error chunk -> a message that says what happened and what to do. */
 export function describeError(chunk: Pick<ErrorChunk, 'code' | 'message'>): string {
   const hint = HINTS[chunk.code];
-  return hint ? `${chunk.message} ${hint}` : chunk.message;
+  if (!hint) return chunk.message;
+  return /[.!?]$/.test(chunk.message) ? `${chunk.message} ${hint}` : `${chunk.message}. ${hint}`;
 }

@@ -84,6 +84,9 @@ test('a bridge model shows in the picker as provider/model with its limits and c
 });
 
 test('errors say what to do', () => {
-  assert.match(describeError({ code: 'missing_key', message: 'No key for openai.' }), /Configure Providers and Keys/);
+  assert.equal(
+    describeError({ code: 'missing_key', message: 'no key for openai' }),
+    'no key for openai. Add a key with "Open LLM: Configure Providers and Keys" (or set the environment variable).',
+  );
   assert.equal(describeError({ code: 'server', message: 'Overloaded' }), 'Overloaded');
 });

@@ -62,6 +62,21 @@ async function probe() {
       answer: second.filter((p) => p.text !== undefined).map((p) => p.text).join(''),
     };
   });
+  await step('error', async () => {
+    // The mock's error model fails with the code it is given; the user should read what to do.
+    const model = models.find((m) => m.id === 'mock/error');
+    try {
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User('missing_key')], {});
+      for await (const _ of response.text);
+      return { thrown: false };
+    } catch (err) {
+      return { thrown: true, message: String(err && err.message ? err.message : err) };
+    }
+  });
+  await step('tokens', async () => {
+    const model = models.find((m) => m.id === 'mock/echo');
+    return { text: await model.countTokens('count these words for me'), message: await model.countTokens(vscode.LanguageModelChatMessage.User('twelve chars')) };
+  });
   await step('resolve', async () => {
     const api = vscode.extensions.getExtension('openllm-bridge.openllm-bridge-vscode').exports;
     const client = await api.bridge.ready();

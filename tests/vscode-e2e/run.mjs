@@ -106,7 +106,7 @@ async function webviewFrame(page, id) {
       }
     }
     return null;
-  });
+  }, 90_000);
 }
 
 async function step(name, run) {
@@ -173,12 +173,12 @@ async function chatStep(page) {
 async function configStep(page) {
   await commandPalette(page, 'Open LLM: Configure Providers and Keys');
   const frame = await webviewFrame(page, 'openllm-config');
-  await frame.waitForSelector('#key-openai', { timeout: 30_000 });
+  await frame.waitForSelector('#key-openai', { timeout: 60_000 });
   await frame.type('#key-openai', env('E2E_KEY'));
   await frame.click('#save-key-openai');
   const source = await until('the openai key status to say host', () =>
     frame.$eval('#key-status-openai', (el) => (el.getAttribute('data-source') === 'host' ? el.textContent : null)),
-  );
+  60_000);
   const notice = await frame.$eval('#notice', (el) => el.textContent).catch(() => null);
   const table = await frame.$eval('#status-openai', (el) => el.textContent);
   await page.screenshot({ path: join(artifacts, 'config.png') });

@@ -136,6 +136,8 @@ class ModuleWriter {
 interface MethodEntry {
   name: string;
   surface: string;
+  /** to_server: the surface's server serves it (the default); to_client: its client does. */
+  direction: 'to_server' | 'to_client';
   kind: 'request' | 'notification';
   params: string;
   result?: string;
@@ -148,7 +150,8 @@ function methodsModule(writers: ModuleWriter[]): string {
     const surface = (writer.schema['x-surface'] as string | undefined) ?? 'bridge';
     const table = (writer.schema['x-methods'] ?? {}) as Record<string, Omit<MethodEntry, 'name'>>;
     for (const [name, spec] of Object.entries(table)) {
-      entries.push({ name, surface, kind: spec.kind, params: spec.params, result: spec.result, module: writer.name });
+      const direction = spec.direction ?? 'to_server';
+      entries.push({ name, surface, direction, kind: spec.kind, params: spec.params, result: spec.result, module: writer.name });
     }
   }
   const owners = new Map<string, string>();
@@ -170,7 +173,13 @@ function methodsModule(writers: ModuleWriter[]): string {
     const mine = entries.filter((e) => e.surface === surface);
     out.push(`/** Requests the ${surface} serves: method -> params and result. */`);
     out.push(`export interface ${title}Requests {`);
-    for (const e of mine.filter((m) => m.kind === 'request')) {
+    for (const e of mine.filter((m) => m.kind === 'request' && m.direction === 'to_server')) {
+      out.push(`  ${literal(e.name)}: { params: ${use(e.params)}; result: ${use(e.result!)} };`);
+    }
+    out.push('}', '');
+    out.push(`/** Requests the ${surface} sends to its client (direction to_client): method -> params and result. */`);
+    out.push(`export interface ${title}ClientRequests {`);
+    for (const e of mine.filter((m) => m.kind === 'request' && m.direction === 'to_client')) {
       out.push(`  ${literal(e.name)}: { params: ${use(e.params)}; result: ${use(e.result!)} };`);
     }
     out.push('}', '');
@@ -181,7 +190,7 @@ function methodsModule(writers: ModuleWriter[]): string {
   }
   const table = entries.map(
     (e) =>
-      `  { method: ${literal(e.name)}, surface: ${literal(e.surface)}, kind: ${literal(e.kind)}, ` +
+      `  { method: ${literal(e.name)}, surface: ${literal(e.surface)}, direction: ${literal(e.direction)}, kind: ${literal(e.kind)}, ` +
       `params: ${literal(e.params)}, result: ${e.result === undefined ? 'null' : literal(e.result)} },`,
   );
   out.push('/** Every method of every surface, with the schema type names of its params and result. */');

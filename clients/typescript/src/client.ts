@@ -23,6 +23,8 @@ import {
   type BridgeRequests,
   type ChatChunkParams,
   type ChatStreamParams,
+  type ToolApproveParams,
+  type ToolApproveResult,
 } from './generated/index.ts';
 import { spawnBridge, type SpawnedBridge, type SpawnOptions } from './spawn.ts';
 import { validate } from './validate.ts';
@@ -50,7 +52,7 @@ class RecordingWriter extends StreamMessageWriter {
 }
 
 const schemaTypes = new Map<string, { params: string; result: string | null }>(
-  METHODS.filter((m) => m.surface === 'bridge').map((m) => [m.method, { params: m.params, result: m.result }]),
+  METHODS.filter((m) => m.surface === 'bridge' && m.direction === 'to_server').map((m) => [m.method, { params: m.params, result: m.result }]),
 );
 
 export class BridgeClient {
@@ -136,6 +138,19 @@ export class BridgeClient {
     this.connection.onNotification(method, (params: BridgeNotifications[M]) => {
       if (this.validating && type) validate(type, params);
       handler(params);
+    });
+  }
+
+  /**
+   * Answer the bridge's `tools/approve` requests (a chat/stream with run_tools and approve_tools asks
+   * before each tool call runs). Without a handler every call is refused.
+   */
+  onToolApproval(handler: (params: ToolApproveParams) => ToolApproveResult | Promise<ToolApproveResult>): void {
+    this.connection.onRequest('tools/approve', async (params: ToolApproveParams) => {
+      if (this.validating) validate('ToolApproveParams', params);
+      const answer = await handler(params);
+      if (this.validating) validate('ToolApproveResult', answer);
+      return answer;
     });
   }
 

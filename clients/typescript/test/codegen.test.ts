@@ -15,9 +15,11 @@ test('the method table names the bridge chat methods with their schema types', (
   assert.deepEqual(stream, {
     method: 'chat/stream',
     surface: 'bridge',
+    direction: 'to_server',
     kind: 'request',
     params: 'ChatStreamParams',
     result: 'ChatStreamResult',
   });
   for (const m of METHODS) assert.equal(m.kind === 'notification', m.result === null, m.method);
+  assert.equal(METHODS.find((m) => m.method === 'tools/approve')?.direction, 'to_client');
 });

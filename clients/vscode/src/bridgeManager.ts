@@ -73,7 +73,7 @@ export class BridgeManager implements vscode.Disposable {
       const client = await BridgeClient.spawn({
         command,
         host: this.host,
-        logLevel: settings.get<string>('bridge.logLevel') ?? 'info',
+        logLevel: settings.get<string>('bridge.logLevel') ?? 'warning',
         ...(folder ? { cwd: folder } : {}),
         onLog: (line) => this.log.info(`[bridge] ${line}`),
       });

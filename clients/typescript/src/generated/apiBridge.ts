@@ -1,7 +1,7 @@
-// Generated from schemas/api-bridge.schema.json (sha256 f0f7a6f5d0392821e799b0646a27a073abdd5df299bcdd61465b30787ffb59fb); do not edit.
+// Generated from schemas/api-bridge.schema.json (sha256 492da523eae59fcfd7f53830686094f33ad32e9b94c72812801411a2a37ed4c2); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
-import type { ToolSpec } from './core.ts';
+import type { ToolCallPart, ToolSpec } from './core.ts';
 
 /** The first request on a connection to a bridge started with a token; every other request is refused (unauthorized) until it succeeds. */
 export interface AuthenticateParams {
@@ -39,6 +39,18 @@ export interface BridgeStatusResult {
 /** Sent by the bridge to every authenticated client after keys (secrets/changed) or provider configuration (config/changed) changed: the provider concerned, or null when anything may have changed. Drop caches and ask again. */
 export interface ChangedParams {
   provider: string | null;
+}
+
+/** A request the bridge sends to its CLIENT (direction to_client: the client serves it) during a chat/stream with run_tools and approve_tools: may this tool call run? request_id is the chat/stream's id. */
+export interface ToolApproveParams {
+  request_id: number | string;
+  call: ToolCallPart;
+}
+
+/** The client's answer to tools/approve. A refused call (or no valid answer) reaches the model as an error result carrying the reason. */
+export interface ToolApproveResult {
+  approved: boolean;
+  reason?: string;
 }
 
 export type ToolsListParams = Record<string, never>;

@@ -1,4 +1,4 @@
-// Generated from schemas/api-chat.schema.json (sha256 f517a17b66808e46eb5c337d409ae1b1b02579e2c37879fbfe21f99160b59790); do not edit.
+// Generated from schemas/api-chat.schema.json (sha256 324eec664833e1a8a45591fd65fd2c7abfeb2c611b8e67ed83d102774c7a5d42); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 import type { ChatMessage, FinishReason, ModelInfo, ProviderMetadata, StreamChunk, StreamOptions, Usage } from './core.ts';
@@ -21,6 +21,8 @@ export interface ChatStreamParams {
   /** Run the tool-calling loop in the bridge with the host's tools. */
   run_tools?: boolean;
   max_tool_rounds?: number;
+  /** With run_tools: ask the client (a tools/approve request) before each tool call runs. */
+  approve_tools?: boolean;
 }
 
 export interface ChatStreamResult {

@@ -1,4 +1,4 @@
-// Generated from schemas/host.schema.json (sha256 4c3101fd9233643263b2f4db4cebf77646ed3880ede149001b961d74eaf791f7); do not edit.
+// Generated from schemas/host.schema.json (sha256 53b10418b517b3ee8158c30608f0f4b18b7d9c6a3b373f18fa00901b1852bc26); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 import type { ProviderConfig } from './core.ts';

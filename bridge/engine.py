@@ -13,8 +13,15 @@ Problems found before anything is sent upstream (unknown provider, missing key, 
 provider) raise :class:`bridge.errors.ConfigurationError` from ``__aenter__``. Once streaming,
 every outcome is a chunk: content, then ``usage``, then exactly one ``done``; a failure is an
 ``error`` chunk followed by ``done`` with ``finish_reason: "error"``. The provider runs in its own
-task and hands chunks over an unbuffered channel, so a slow reader slows the upstream read
-(backpressure) and cancelling, by token or by leaving the block, closes the upstream connection.
+task and hands chunks over a channel of :data:`CHANNEL_SIZE` chunks, so a slow reader slows the
+upstream read (backpressure: the provider is never more than a few chunks ahead) and cancelling,
+by token or by leaving the block, closes the upstream connection; no content is delivered after
+the token is cancelled.
+
+The hand-off is on every chunk's path, so it avoids the event loop when it can: both sides try
+the channel without waiting first (``send_nowait``/``receive_nowait``) and only wait when it is
+full or empty. Chunks that arrive together (one network read holding several events) then pass
+through without a task switch each; the relay benchmark (bench/relay.py) shows what it saves.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("openllm.engine")
 
 # ProviderConfig fields that the engine itself reads; the rest is handed to the provider.
+# How many chunks the provider may run ahead of the reader: enough for the events of one network
+# read to pass without a task switch each, few enough that backpressure still reaches the upstream.
+CHANNEL_SIZE = 8
 _CONFIG_FIELDS = frozenset({"name", "enabled", "api_base", "models", "api_key_env", "source", "source_detail"})
 
 
@@ -124,7 +134,7 @@ class Engine:
         provider = self._provider(spec)
         cancel = cancel or CancellationToken()
         outcome = _Outcome()
-        send, receive = anyio.create_memory_object_stream[StreamChunk](0)
+        send, receive = anyio.create_memory_object_stream[StreamChunk](CHANNEL_SIZE)
 
         async def produce(scope: anyio.CancelScope) -> None:
             with scope:
@@ -136,7 +146,18 @@ class Engine:
 
         async def chunks() -> AsyncIterator[StreamChunk]:
             finished = False
-            async for chunk in receive:
+            while not finished and not cancel.cancelled:
+                try:
+                    chunk = receive.receive_nowait()
+                except anyio.WouldBlock:
+                    try:
+                        chunk = await receive.receive()
+                    except anyio.EndOfStream:
+                        break
+                except anyio.EndOfStream:
+                    break
+                if cancel.cancelled:  # what the provider sent before it saw the cancel is dropped
+                    break
                 finished = chunk["type"] == "done"
                 _observe(outcome, chunk)
                 yield chunk
@@ -169,7 +190,10 @@ class Engine:
         async with send, aclosing(stream):  # aclosing: a cancelled send must still close the upstream
             try:
                 async for chunk in stream:
-                    await send.send(chunk)
+                    try:
+                        send.send_nowait(chunk)
+                    except anyio.WouldBlock:
+                        await send.send(chunk)
             except errors.BridgeError as exc:
                 for chunk in _failure(exc):
                     await send.send(chunk)

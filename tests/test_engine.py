@@ -9,7 +9,7 @@ import pytest
 
 from bridge import errors
 from bridge.cancel import CancellationToken
-from bridge.engine import Engine
+from bridge.engine import CHANNEL_SIZE, Engine
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
 from bridge.secrets import EnvSecretStore, UnifiedSecretResolver
 from protocol import ChatMessage, ChatRequest, StreamChunk, StreamOptions, validate
@@ -153,8 +153,27 @@ async def test_slow_reader_applies_backpressure_and_leaving_closes_the_provider(
             for _ in range(10):
                 await anyio.lowlevel.checkpoint()
             break
-        # The reader took one chunk; the producer may be at most one ahead of it.
-        assert _CountingProvider.produced <= 2
+        # The reader took one chunk; the producer may be at most the channel plus one ahead of it.
+        assert _CountingProvider.produced <= CHANNEL_SIZE + 2
+    assert _CountingProvider.closed
+
+
+async def test_no_content_after_the_cancel_even_when_the_provider_ran_ahead() -> None:
+    _CountingProvider.produced, _CountingProvider.closed = 0, False
+    token = CancellationToken()
+    seen: list[StreamChunk] = []
+    async with _counting_engine().chat(
+        {"provider": "counting", "model": "m", "messages": [{"role": "user", "content": "x"}]}, token
+    ) as chunks:
+        async for chunk in chunks:
+            seen.append(chunk)
+            if len(seen) == 1:
+                for _ in range(10):  # let the provider fill the channel
+                    await anyio.lowlevel.checkpoint()
+                token.cancel("stop")
+    assert _CountingProvider.produced > 2  # it had run ahead: chunks were waiting in the channel
+    assert [c["type"] for c in seen] == ["text", "error", "done"]
+    assert seen[1]["code"] == "cancelled"  # type: ignore[typeddict-item]
     assert _CountingProvider.closed
 
 

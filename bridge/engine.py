@@ -171,6 +171,7 @@ class Engine:
                     _observe(outcome, chunk)
                     yield chunk
 
+        raised: BaseException | None = None
         try:
             async with anyio.create_task_group() as tg, receive:
                 producer_scope = anyio.CancelScope()
@@ -178,10 +179,14 @@ class Engine:
                 tg.start_soon(watch, producer_scope)
                 try:
                     yield chunks()
+                except BaseException as exc:  # the caller's own, from its block: kept out of the task group,
+                    raised = exc  # which would wrap it in an ExceptionGroup
                 finally:
                     tg.cancel_scope.cancel()
         finally:
             _log_outcome(request, model_config, outcome)
+        if raised is not None:
+            raise raised
 
     async def _produce(
         self, provider: Provider, request: ChatRequest, config: ModelConfig, send: MemoryObjectSendStream[StreamChunk]
@@ -190,13 +195,12 @@ class Engine:
         async with send, aclosing(stream):  # aclosing: a cancelled send must still close the upstream
             try:
                 async for chunk in stream:
-                    try:
-                        send.send_nowait(chunk)
-                    except anyio.WouldBlock:
-                        await send.send(chunk)
+                    if not await _deliver(send, chunk):
+                        return
             except errors.BridgeError as exc:
                 for chunk in _failure(exc):
-                    await send.send(chunk)
+                    if not await _deliver(send, chunk):
+                        return
             except anyio.get_cancelled_exc_class():
                 raise
             except Exception as exc:  # a bug in a provider must not take the process down
@@ -204,7 +208,8 @@ class Engine:
                 for chunk in _failure(
                     errors.InternalError(f"internal error in provider {provider.id}: {type(exc).__name__}")
                 ):
-                    await send.send(chunk)
+                    if not await _deliver(send, chunk):
+                        return
 
     # -- resolution -------------------------------------------------------------------------
 
@@ -243,6 +248,19 @@ class Engine:
 
             self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), follow_redirects=False)
         return self._http
+
+
+async def _deliver(send: MemoryObjectSendStream[StreamChunk], chunk: StreamChunk) -> bool:
+    """Hand one chunk to the reader, waiting only when the channel is full; False when the reader
+    has left the block (its end is closed before the producer's cancellation lands)."""
+    try:
+        try:
+            send.send_nowait(chunk)
+        except anyio.WouldBlock:
+            await send.send(chunk)
+    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+        return False
+    return True
 
 
 def _failure(exc: errors.BridgeError) -> list[StreamChunk]:

@@ -207,3 +207,49 @@ def test_every_builtin_provider_metadata_is_valid() -> None:
     assert ids == ["openai", "anthropic", "gemini", "mistral", "ollama", "azure", "openrouter", "mock"]
     for spec in BUILTIN:
         validate("ProviderMetadata", spec.metadata())
+
+
+async def test_an_error_in_the_callers_block_comes_out_as_itself() -> None:
+    """Not wrapped in an ExceptionGroup by the engine's task group, so the JSON-RPC and MCP
+    adapters can map it (a client that disconnected mid-stream is a NetworkError, not a bug)."""
+    with pytest.raises(errors.NetworkError, match="the client left"):
+        async with _counting_engine().chat(
+            {"provider": "counting", "model": "m", "messages": [{"role": "user", "content": "x"}]}
+        ) as chunks:
+            async for _ in chunks:
+                raise errors.NetworkError("the client left")
+    assert _CountingProvider.closed
+
+
+class _WakingProvider(Provider):
+    """Yields one chunk, then waits for ``wake`` and yields more: the test wakes it just before
+    leaving, so it resumes (and hands over a chunk) after the reader's end is closed."""
+
+    wake: anyio.Event
+    closed = False
+
+    async def stream_chat(
+        self, messages: list[ChatMessage], config: ModelConfig, options: StreamOptions
+    ) -> AsyncIterator[StreamChunk]:
+        try:
+            yield {"type": "text", "text": "first "}
+            await type(self).wake.wait()
+            for _ in range(3):
+                yield {"type": "text", "text": "more "}
+            yield {"type": "done", "finish_reason": "stop"}
+        finally:
+            type(self).closed = True
+
+
+async def test_a_provider_waking_after_the_reader_left_ends_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    _WakingProvider.wake, _WakingProvider.closed = anyio.Event(), False
+    spec = ProviderSpec("waking", "Waking", None, (), False, BUILTIN.get("mock").capabilities,
+                        f"{__name__}:_WakingProvider", uses_http=False)  # fmt: skip
+    async with Engine(registry=Registry([spec])).chat(
+        {"provider": "waking", "model": "m", "messages": [{"role": "user", "content": "x"}]}
+    ) as chunks:
+        async for _ in chunks:
+            _WakingProvider.wake.set()
+            break
+    assert _WakingProvider.closed
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text

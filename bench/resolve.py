@@ -6,8 +6,8 @@ uncached, beside LiteLLM's ``get_secret`` measured the same way.
 
 Cases: the key in the environment (the first place looked); no key anywhere, so every place is
 asked (environment, ``.env`` files, the system keychain: on a machine without a Secret Service
-that store says so and is passed over, as it is on a headless server); and, when the editor-host
-client is present, the key held by a real reference host over its Unix socket. Uncached means the
+that store says so and is passed over, as it is on a headless server); and the key held by the
+editor host (the reference host, clients/python-host, a separate process on a Unix socket). Uncached means the
 resolver's cache is off (``cache_ttl=0``), so every call walks the chain; cached is the steady
 state between the host's change notifications. Median latency per call, in µs, wall time.
 """
@@ -18,17 +18,23 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
-from _common import KEY, NOT_INSTALLED, Row, litellm_python, median, print_table
+from _common import KEY, NOT_INSTALLED, ROOT, Row, litellm_python, median, print_table
 
 from bridge.config import FileConfigProvider, FileSettings, UnifiedConfigResolver
+from bridge.host import HostClient
+from bridge.host.session import host_session
 from bridge.paths import dotenv_paths
 from bridge.secrets import DotEnvSecretStore, EnvSecretStore, KeychainSecretStore, UnifiedSecretResolver
+
+sys.path.insert(0, str(ROOT / "tests"))
+from hosts import running_host  # the reference host as a process, as the host tests run it
 
 LITELLM_SNIPPET = """
 import json, os, statistics, time
@@ -77,6 +83,31 @@ async def bridge_cases(calls: int) -> dict[str, float]:
     return out
 
 
+async def host_cases(calls: int) -> dict[str, float]:
+    """The key in a running reference host (clients/python-host), nothing in the environment: the
+    resolver asks the environment, then the host over its socket. Uncached is what follows a
+    ``notifications/secretChanged`` (the cache dropped), cached the steady state."""
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-host-") as tmp:
+        state = {"secrets": {"openllm.openai.apiKey": KEY}, "config": {"user": {}, "workspace": {}}, "settings": {}}
+        with running_host("python", Path(tmp), state) as host:
+            client = HostClient(host.socket, host.token, timeout=5.0)
+            env = {"OPENLLM_HOME": tmp}
+            async with host_session(client, environ=env, keychain=KeychainSecretStore()) as session:
+                secrets = session.api.secrets
+
+                async def uncached() -> object:
+                    secrets.invalidate()
+                    return await secrets.resolve("openai")
+
+                found = await secrets.resolve("openai")
+                if found is None or found.source != "host":
+                    raise RuntimeError(f"the key was not found in the host: {found}")
+                out["host hit, uncached"] = await latency(uncached, calls)
+                out["host hit, cached"] = await latency(lambda: secrets.resolve("openai"), calls)
+    return out
+
+
 def litellm_case(calls: int) -> float | str:
     python = litellm_python()
     if python is None:
@@ -89,7 +120,7 @@ def litellm_case(calls: int) -> float | str:
 def run(quick: bool = False, calls: int = 2000) -> list[Row]:
     if quick:
         calls = 20
-    mine = anyio.run(bridge_cases, calls)
+    mine = anyio.run(bridge_cases, calls) | anyio.run(host_cases, calls)
     theirs: float | str = "not run (--quick)" if quick else litellm_case(calls)
     rows = []
     for case, value in mine.items():

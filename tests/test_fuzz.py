@@ -16,16 +16,17 @@ from bridge.providers._openai_chat import ChatDecoder
 from bridge.providers._sse import SSEDecoder
 from bridge.providers.gemini import GenerateContentDecoder
 from bridge.providers.ollama import ChatLinesDecoder
+from bridge.rpc import FrameDecoder, FramingError
 
 HARNESS = Path(__file__).with_name("fuzz_targets.py")
-TARGETS = ["sse", "ndjson", "jsonvalues", "decoders"]
+TARGETS = ["sse", "ndjson", "jsonvalues", "decoders", "framing", "dispatch"]
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_the_fuzzer_finds_nothing_in_a_short_run(target: str, tmp_path: Path) -> None:
     # libFuzzer's flags: a fixed seed (reproducible in CI), a time and run budget, crash files kept in tmp
     run = subprocess.run(
-        [sys.executable, str(HARNESS), target, "-seed=1", "-max_total_time=3", "-runs=200000",
+        [sys.executable, str(HARNESS), target, "-seed=1", "-max_total_time=2", "-runs=200000",
          f"-artifact_prefix={tmp_path}/"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
@@ -84,3 +85,12 @@ def test_negative_token_counts_are_reported_as_zero() -> None:
 def test_a_tool_call_without_a_name_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError, match="without a tool name"):
         ChatLinesDecoder("p").feed({"message": {"tool_calls": [{"function": {"arguments": {}}}]}, "done": False})
+
+
+def test_an_ndjson_frame_is_measured_the_same_finished_or_not() -> None:
+    # b"Content-Length: 0\r\n\r\n" as NDJSON with a limit of 17: accepted whole (the stripped line is
+    # 17 bytes), refused split (the unfinished line, CR included, is 18)
+    with pytest.raises(FramingError, match="over the limit of 17"):
+        FrameDecoder("ndjson", max_frame=17).feed(b"Content-Length: 0\r\n\r\n")
+    with pytest.raises(FramingError, match="limit of 17"):
+        FrameDecoder("ndjson", max_frame=17).feed(b"Content-Length: 0\r")

@@ -246,7 +246,11 @@ class Engine:
         if self._http is None:
             import httpx2
 
-            self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), follow_redirects=False)
+            # No cap on connections: each streamed chat holds one for its whole answer, so a pool of
+            # N would make chat N+1 wait for another to finish, and fail after the pool timeout.
+            limits = httpx2.Limits(max_connections=None, max_keepalive_connections=20)
+            self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), limits=limits,
+                                            follow_redirects=False)  # fmt: skip
         return self._http
 
 

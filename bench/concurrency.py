@@ -37,6 +37,9 @@ from _common import (
     print_table,
 )
 
+# A process that needs more than its one core does not show more than one: it falls behind, and
+# its chunks arrive late. "Under one core" counts only while it keeps pace.
+PACE_MS = 50
 STREAMS_PER_CONNECTION = 50  # the bridge answers more than 64 requests in flight on one connection with busy
 
 
@@ -156,8 +159,8 @@ def rows(results: list[tuple[Load, Load, Load | None]], quick: bool, rate: float
             Row(name, "server CPU s per 1,000 chunks", f"{bridge.cpu_per_1000():.3f}", "",
                 cell(litellm, "{:.3f}", Load.cpu_per_1000), "ahead of LiteLLM", ahead(Load.cpu_per_1000)),
             Row(name, "server CPU, cores", f"{bridge.cores():.2f}", "", cell(litellm, "{:.2f}", Load.cores),
-                "< 1" if bridge.streams >= 1000 else "ahead of LiteLLM",
-                ahead(Load.cores) and (bridge.cores() < 1 or bridge.streams < 1000)),
+                f"< 1, keeping pace (delay p50 < {PACE_MS} ms)" if bridge.streams >= 1000 else "ahead of LiteLLM",
+                ahead(Load.cores) and (bridge.streams < 1000 or (bridge.cores() < 1 and bridge.delay(50) < PACE_MS))),
             Row(name, "delivery delay p50", f"{bridge.delay(50):.2f} ms", f"{direct.delay(50):.2f} ms",
                 cell(litellm, "{:.2f} ms", lambda x: x.delay(50)), "ahead of LiteLLM", ahead(lambda x: x.delay(50))),
             Row(name, "delivery delay p99", f"{bridge.delay(99):.2f} ms", f"{direct.delay(99):.2f} ms",

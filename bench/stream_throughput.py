@@ -32,10 +32,11 @@ import httpx2  # noqa: E402
 from fake_provider import FakeServer  # noqa: E402
 from fake_provider.replies import text_reply  # noqa: E402
 
-from bridge.engine import Engine, EnvSecrets  # noqa: E402
+from bridge.engine import Engine  # noqa: E402
 from bridge.providers import ModelConfig  # noqa: E402
 from bridge.providers.openai import OpenAIProvider  # noqa: E402
 from bridge.redact import Secret  # noqa: E402
+from bridge.secrets import EnvSecretStore, UnifiedSecretResolver  # noqa: E402
 
 KEY = "sk-bench-0000000000000000000000"
 MESSAGES = [{"role": "user", "content": "Write a long story."}]
@@ -64,7 +65,7 @@ async def provider_layer(base: str) -> int:
 
 
 async def engine(base: str) -> int:
-    async with Engine(secrets=EnvSecrets(environ={"OPENAI_API_KEY": KEY})) as bridge:
+    async with Engine(secrets=UnifiedSecretResolver(env=EnvSecretStore(environ={"OPENAI_API_KEY": KEY}))) as bridge:
         request = {"provider": "openai", "model": "m", "messages": MESSAGES, "api_base": base}
         async with bridge.chat(request) as stream:
             return sum([1 async for c in stream if c["type"] == "text"])

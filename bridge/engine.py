@@ -13,8 +13,15 @@ Problems found before anything is sent upstream (unknown provider, missing key, 
 provider) raise :class:`bridge.errors.ConfigurationError` from ``__aenter__``. Once streaming,
 every outcome is a chunk: content, then ``usage``, then exactly one ``done``; a failure is an
 ``error`` chunk followed by ``done`` with ``finish_reason: "error"``. The provider runs in its own
-task and hands chunks over an unbuffered channel, so a slow reader slows the upstream read
-(backpressure) and cancelling, by token or by leaving the block, closes the upstream connection.
+task and hands chunks over a channel of :data:`CHANNEL_SIZE` chunks, so a slow reader slows the
+upstream read (backpressure: the provider is never more than a few chunks ahead) and cancelling,
+by token or by leaving the block, closes the upstream connection; no content is delivered after
+the token is cancelled.
+
+The hand-off is on every chunk's path, so it avoids the event loop when it can: both sides try
+the channel without waiting first (``send_nowait``/``receive_nowait``) and only wait when it is
+full or empty. Chunks that arrive together (one network read holding several events) then pass
+through without a task switch each; the relay benchmark (bench/relay.py) shows what it saves.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("openllm.engine")
 
 # ProviderConfig fields that the engine itself reads; the rest is handed to the provider.
+# How many chunks the provider may run ahead of the reader: enough for the events of one network
+# read to pass without a task switch each, few enough that backpressure still reaches the upstream.
+CHANNEL_SIZE = 8
 _CONFIG_FIELDS = frozenset({"name", "enabled", "api_base", "models", "api_key_env", "source", "source_detail"})
 
 
@@ -124,7 +134,7 @@ class Engine:
         provider = self._provider(spec)
         cancel = cancel or CancellationToken()
         outcome = _Outcome()
-        send, receive = anyio.create_memory_object_stream[StreamChunk](0)
+        send, receive = anyio.create_memory_object_stream[StreamChunk](CHANNEL_SIZE)
 
         async def produce(scope: anyio.CancelScope) -> None:
             with scope:
@@ -136,7 +146,18 @@ class Engine:
 
         async def chunks() -> AsyncIterator[StreamChunk]:
             finished = False
-            async for chunk in receive:
+            while not finished and not cancel.cancelled:
+                try:
+                    chunk = receive.receive_nowait()
+                except anyio.WouldBlock:
+                    try:
+                        chunk = await receive.receive()
+                    except anyio.EndOfStream:
+                        break
+                except anyio.EndOfStream:
+                    break
+                if cancel.cancelled:  # what the provider sent before it saw the cancel is dropped
+                    break
                 finished = chunk["type"] == "done"
                 _observe(outcome, chunk)
                 yield chunk
@@ -150,6 +171,7 @@ class Engine:
                     _observe(outcome, chunk)
                     yield chunk
 
+        raised: BaseException | None = None
         try:
             async with anyio.create_task_group() as tg, receive:
                 producer_scope = anyio.CancelScope()
@@ -157,10 +179,14 @@ class Engine:
                 tg.start_soon(watch, producer_scope)
                 try:
                     yield chunks()
+                except BaseException as exc:  # the caller's own, from its block: kept out of the task group,
+                    raised = exc  # which would wrap it in an ExceptionGroup
                 finally:
                     tg.cancel_scope.cancel()
         finally:
             _log_outcome(request, model_config, outcome)
+        if raised is not None:
+            raise raised
 
     async def _produce(
         self, provider: Provider, request: ChatRequest, config: ModelConfig, send: MemoryObjectSendStream[StreamChunk]
@@ -169,10 +195,12 @@ class Engine:
         async with send, aclosing(stream):  # aclosing: a cancelled send must still close the upstream
             try:
                 async for chunk in stream:
-                    await send.send(chunk)
+                    if not await _deliver(send, chunk):
+                        return
             except errors.BridgeError as exc:
                 for chunk in _failure(exc):
-                    await send.send(chunk)
+                    if not await _deliver(send, chunk):
+                        return
             except anyio.get_cancelled_exc_class():
                 raise
             except Exception as exc:  # a bug in a provider must not take the process down
@@ -180,7 +208,8 @@ class Engine:
                 for chunk in _failure(
                     errors.InternalError(f"internal error in provider {provider.id}: {type(exc).__name__}")
                 ):
-                    await send.send(chunk)
+                    if not await _deliver(send, chunk):
+                        return
 
     # -- resolution -------------------------------------------------------------------------
 
@@ -217,8 +246,25 @@ class Engine:
         if self._http is None:
             import httpx2
 
-            self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), follow_redirects=False)
+            # No cap on connections: each streamed chat holds one for its whole answer, so a pool of
+            # N would make chat N+1 wait for another to finish, and fail after the pool timeout.
+            limits = httpx2.Limits(max_connections=None, max_keepalive_connections=20)
+            self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), limits=limits,
+                                            follow_redirects=False)  # fmt: skip
         return self._http
+
+
+async def _deliver(send: MemoryObjectSendStream[StreamChunk], chunk: StreamChunk) -> bool:
+    """Hand one chunk to the reader, waiting only when the channel is full; False when the reader
+    has left the block (its end is closed before the producer's cancellation lands)."""
+    try:
+        try:
+            send.send_nowait(chunk)
+        except anyio.WouldBlock:
+            await send.send(chunk)
+    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+        return False
+    return True
 
 
 def _failure(exc: errors.BridgeError) -> list[StreamChunk]:

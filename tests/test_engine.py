@@ -9,7 +9,7 @@ import pytest
 
 from bridge import errors
 from bridge.cancel import CancellationToken
-from bridge.engine import Engine
+from bridge.engine import CHANNEL_SIZE, Engine
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
 from bridge.secrets import EnvSecretStore, UnifiedSecretResolver
 from protocol import ChatMessage, ChatRequest, StreamChunk, StreamOptions, validate
@@ -153,8 +153,27 @@ async def test_slow_reader_applies_backpressure_and_leaving_closes_the_provider(
             for _ in range(10):
                 await anyio.lowlevel.checkpoint()
             break
-        # The reader took one chunk; the producer may be at most one ahead of it.
-        assert _CountingProvider.produced <= 2
+        # The reader took one chunk; the producer may be at most the channel plus one ahead of it.
+        assert _CountingProvider.produced <= CHANNEL_SIZE + 2
+    assert _CountingProvider.closed
+
+
+async def test_no_content_after_the_cancel_even_when_the_provider_ran_ahead() -> None:
+    _CountingProvider.produced, _CountingProvider.closed = 0, False
+    token = CancellationToken()
+    seen: list[StreamChunk] = []
+    async with _counting_engine().chat(
+        {"provider": "counting", "model": "m", "messages": [{"role": "user", "content": "x"}]}, token
+    ) as chunks:
+        async for chunk in chunks:
+            seen.append(chunk)
+            if len(seen) == 1:
+                for _ in range(10):  # let the provider fill the channel
+                    await anyio.lowlevel.checkpoint()
+                token.cancel("stop")
+    assert _CountingProvider.produced > 2  # it had run ahead: chunks were waiting in the channel
+    assert [c["type"] for c in seen] == ["text", "error", "done"]
+    assert seen[1]["code"] == "cancelled"  # type: ignore[typeddict-item]
     assert _CountingProvider.closed
 
 
@@ -188,3 +207,49 @@ def test_every_builtin_provider_metadata_is_valid() -> None:
     assert ids == ["openai", "anthropic", "gemini", "mistral", "ollama", "azure", "openrouter", "mock"]
     for spec in BUILTIN:
         validate("ProviderMetadata", spec.metadata())
+
+
+async def test_an_error_in_the_callers_block_comes_out_as_itself() -> None:
+    """Not wrapped in an ExceptionGroup by the engine's task group, so the JSON-RPC and MCP
+    adapters can map it (a client that disconnected mid-stream is a NetworkError, not a bug)."""
+    with pytest.raises(errors.NetworkError, match="the client left"):
+        async with _counting_engine().chat(
+            {"provider": "counting", "model": "m", "messages": [{"role": "user", "content": "x"}]}
+        ) as chunks:
+            async for _ in chunks:
+                raise errors.NetworkError("the client left")
+    assert _CountingProvider.closed
+
+
+class _WakingProvider(Provider):
+    """Yields one chunk, then waits for ``wake`` and yields more: the test wakes it just before
+    leaving, so it resumes (and hands over a chunk) after the reader's end is closed."""
+
+    wake: anyio.Event
+    closed = False
+
+    async def stream_chat(
+        self, messages: list[ChatMessage], config: ModelConfig, options: StreamOptions
+    ) -> AsyncIterator[StreamChunk]:
+        try:
+            yield {"type": "text", "text": "first "}
+            await type(self).wake.wait()
+            for _ in range(3):
+                yield {"type": "text", "text": "more "}
+            yield {"type": "done", "finish_reason": "stop"}
+        finally:
+            type(self).closed = True
+
+
+async def test_a_provider_waking_after_the_reader_left_ends_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    _WakingProvider.wake, _WakingProvider.closed = anyio.Event(), False
+    spec = ProviderSpec("waking", "Waking", None, (), False, BUILTIN.get("mock").capabilities,
+                        f"{__name__}:_WakingProvider", uses_http=False)  # fmt: skip
+    async with Engine(registry=Registry([spec])).chat(
+        {"provider": "waking", "model": "m", "messages": [{"role": "user", "content": "x"}]}
+    ) as chunks:
+        async for _ in chunks:
+            _WakingProvider.wake.set()
+            break
+    assert _WakingProvider.closed
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text

@@ -348,3 +348,70 @@ async def test_a_result_that_is_not_json_is_an_internal_error() -> None:
     async with raw_client(server) as raw:
         reply = await raw.ask(encode(dumps({"jsonrpc": "2.0", "id": 1, "method": "x"}), "ndjson").strip())
     assert reply["error"]["code"] == -32603 and loads(dumps(reply))["id"] == 1
+
+
+class _CountingStream(anyio.abc.ByteStream):
+    """A byte stream that counts the writes made to it (to see frames leave in batches)."""
+
+    def __init__(self, inner: SocketStream) -> None:
+        self.inner = inner
+        self.writes = 0
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        return await self.inner.receive(max_bytes)
+
+    async def send(self, item: bytes) -> None:
+        self.writes += 1
+        await self.inner.send(item)
+
+    async def send_eof(self) -> None:
+        await self.inner.send_eof()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_notifications_sent_together_leave_in_order_in_few_writes() -> None:
+    async def burst(ctx: RequestContext, method: str, params: Any) -> Any:
+        for i in range(200):
+            await ctx.notify("tick", {"i": i})
+        return "done"
+
+    a, b = await socket_pair()
+    counted = _CountingStream(a)
+    endpoint = Endpoint(MessageStream(counted), burst)
+    async with b, anyio.create_task_group() as tg:
+        tg.start_soon(endpoint.run)
+        raw = Raw(b)
+        await raw.send(b'{"jsonrpc": "2.0", "id": 1, "method": "go"}\n')
+        ticks = [(await raw.reader.receive())["params"]["i"] for _ in range(200)]
+        assert (await raw.reader.receive())["result"] == "done"
+        tg.cancel_scope.cancel()
+    assert ticks == list(range(200))
+    assert counted.writes < 20  # one write per batch the handler queued, not one per frame
+
+
+async def test_a_peer_that_does_not_read_stops_the_writer_at_the_high_water_mark() -> None:
+    sent = 0
+
+    async def flood(ctx: RequestContext, method: str, params: Any) -> Any:
+        nonlocal sent
+        while True:
+            await ctx.notify("tick", {"pad": "x" * 1000})
+            sent += 1
+
+    a, b = await socket_pair()
+    b.extra(anyio.abc.SocketAttribute.raw_socket).setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stream = MessageStream(a)
+    endpoint = Endpoint(stream, flood)
+    async with b, anyio.create_task_group() as tg:
+        tg.start_soon(endpoint.run)
+        await b.send(b'{"jsonrpc": "2.0", "id": 1, "method": "go"}\n')
+        for _ in range(200):  # let the handler run until it has to wait
+            await anyio.lowlevel.checkpoint()
+        stalled_at = sent
+        for _ in range(200):
+            await anyio.lowlevel.checkpoint()
+        assert sent == stalled_at  # waiting for the peer, not queueing without end
+        assert stream.queued <= 64 * 1024 + 1100  # the high-water mark plus one frame
+        tg.cancel_scope.cancel()

@@ -7,7 +7,9 @@ spawner can read where to connect; nothing else goes to stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import resource
 import signal
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,19 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
             return
 
 
+def _lift_open_file_limit() -> None:
+    """Every streamed chat holds an upstream connection and every client one more, so a soft limit
+    of 1,024 open files (a common default) would refuse chats long before the machine is busy:
+    raise it to the hard limit, as servers do."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = min(hard if hard != resource.RLIM_INFINITY else 1 << 20, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):  # else keep the limit we were given
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 async def run(args: argparse.Namespace) -> int:
+    _lift_open_file_limit()
     token = args.token or os.environ.get("OPENLLM_BRIDGE_TOKEN") or None
 
     def ready(path: Path) -> None:

@@ -65,9 +65,25 @@ class FileConfigProvider:
     # -- reading -----------------------------------------------------------------------------
 
     async def get_providers(self) -> list[ProviderConfig]:
-        providers, _ = await anyio.to_thread.run_sync(self._read)
+        unchanged = self._unchanged()
+        providers, _ = unchanged if unchanged is not None else await anyio.to_thread.run_sync(self._read)
         source: Literal["user", "workspace"] = "workspace" if self.name == "workspace" else "user"
         return [{**p, "source": source, "source_detail": str(self.path)} for p in providers]
+
+    def _unchanged(self) -> tuple[list[ProviderConfig], dict[str, Any]] | None:
+        """What :meth:`_read` would answer, when that needs no parsing: the file is missing, or
+        its signature matches the cache. One ``stat`` is cheaper than the hop to a worker thread
+        (every chat and every uncached key lookup asks), so only a changed file goes to a thread."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return [], {}
+        except OSError:
+            return None
+        if self._cache is None or self._cache[0] != (stat.st_ino, stat.st_size, stat.st_mtime_ns):
+            return None
+        _, providers, settings = self._cache
+        return None if isinstance(providers, InvalidConfigError) else (providers, settings)
 
     def _read(self) -> tuple[list[ProviderConfig], dict[str, Any]]:
         """Providers and settings, re-read when the file changed. A bad provider entry does not
@@ -91,6 +107,10 @@ class FileConfigProvider:
         return providers, settings
 
     async def read_settings(self) -> dict[str, Any]:
+        unchanged = self._unchanged()
+        if unchanged is not None:
+            return unchanged[1]
+
         def read() -> dict[str, Any]:
             try:
                 return self._read()[1]

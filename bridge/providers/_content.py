@@ -80,9 +80,11 @@ def new_call_id() -> str:
 
 
 def tool_call_chunk(call_id: str | None, name: str, arguments: Any) -> StreamChunk:
+    if not name or not isinstance(name, str):
+        raise ProtocolError(f"the model asked for a tool call without a tool name (call {call_id!r})")
     return {
         "type": "tool_call",
-        "id": call_id or new_call_id(),
+        "id": call_id if isinstance(call_id, str) and call_id else new_call_id(),
         "name": name,
         "arguments": parse_arguments(arguments, name),
     }
@@ -94,7 +96,7 @@ def closing_chunks(finish: FinishReason, usage: tuple[int, int] | None, made_too
     if made_tool_calls and finish == "stop":
         finish = "tool_calls"
     chunks: list[StreamChunk] = []
-    if usage is not None:
-        chunks.append({"type": "usage", "input_tokens": usage[0], "output_tokens": usage[1]})
+    if usage is not None:  # a count below zero is noise from the server, not a number to pass on
+        chunks.append({"type": "usage", "input_tokens": max(usage[0], 0), "output_tokens": max(usage[1], 0)})
     chunks.append({"type": "done", "finish_reason": finish})
     return chunks

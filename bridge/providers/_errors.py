@@ -11,7 +11,6 @@ OpenRouter with a numeric code), ``{"error": "…"}`` (Ollama), ``{"detail": …
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
@@ -91,6 +90,8 @@ def retry_after(headers: Mapping[str, str], payload: Any = None) -> float | None
             return max(float(value), 0.0)
         except ValueError:
             try:
+                import email.utils  # only for an HTTP-date Retry-After: ~20 ms of start-up otherwise
+
                 when = email.utils.parsedate_to_datetime(value)
             except (TypeError, ValueError):
                 return None

@@ -59,6 +59,36 @@ class ChunkDecoder(Protocol):
         ...
 
 
+class ShapeGuard:
+    """A decoder whose every call maps the exceptions of an unexpected event shape (a string
+    where an object was documented, a list for a number, ...) to :class:`ProtocolError`.
+
+    The decoders read documented shapes and check the fields they branch on, but a server can
+    send anything; this is the one boundary where a ``TypeError`` or ``AttributeError`` from
+    reading such an event becomes the provider's fault with a short message, rather than an
+    ``internal`` error in the bridge (the fuzz harness, tests/fuzz_targets.py, feeds them random
+    events)."""
+
+    def __init__(self, provider: str, decoder: ChunkDecoder) -> None:
+        self._provider, self._decoder = provider, decoder
+
+    def feed(self, event: Any) -> list[StreamChunk]:
+        return self._guarded(self._decoder.feed, event)
+
+    def finish(self) -> list[StreamChunk]:
+        return self._guarded(self._decoder.finish)
+
+    def _guarded(self, call: Callable[..., list[StreamChunk]], *args: Any) -> list[StreamChunk]:
+        try:
+            return call(*args)
+        except errors.BridgeError:
+            raise
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+            raise errors.ProtocolError(
+                f"{self._provider}: a streamed event of an unexpected shape ({type(exc).__name__}: {exc})"[:300]
+            ) from exc
+
+
 class _Framer(Protocol):
     def feed(self, chunk: bytes) -> list[Any]: ...
     def flush(self) -> list[Any]: ...
@@ -117,7 +147,8 @@ async def stream_chunks(
     while True:
         started = False
         try:
-            async with aclosing(_attempt(http, provider, request, limits, max_event, new_decoder())) as chunks:
+            decoder = ShapeGuard(provider, new_decoder())
+            async with aclosing(_attempt(http, provider, request, limits, max_event, decoder)) as chunks:
                 async for chunk in chunks:
                     started = True
                     yield chunk

@@ -43,11 +43,20 @@ class NDJSONDecoder:
         *lines, rest = bytes(self._partial).split(b"\n")
         self._partial = bytearray(rest)
         self._check_size()
-        return [parse_json(line, "line") for line in lines if line.strip()]
+        return self._parse(lines)
 
     def flush(self) -> list[Any]:
         rest, self._partial = bytes(self._partial), bytearray()
-        return [parse_json(rest, "line")] if rest.strip() else []
+        return self._parse([rest])
+
+    def _parse(self, lines: list[bytes]) -> list[Any]:
+        values = []
+        for line in lines:
+            if len(line) > self._max:  # however the reads were cut (a whole line can arrive in one read)
+                raise ProtocolError(f"a JSON line exceeds {self._max} bytes")
+            if line.strip():
+                values.append(parse_json(line, "line"))
+        return values
 
     def _check_size(self) -> None:
         if len(self._partial) > self._max:
@@ -118,6 +127,7 @@ class JSONValuesDecoder:
         rest = bytes(self._buffer).strip()
         self._buffer, self._pos, self._start = bytearray(), 0, -1
         if self._array is False and rest:  # a scalar body, or an object cut short: let json say which
+            self._check_value(len(rest))
             return [parse_json(rest, "JSON value")]
         if self._depth or self._in_string or rest not in (b"", b"]"):
             raise ProtocolError("the JSON response body ended in the middle of a value")
@@ -125,8 +135,13 @@ class JSONValuesDecoder:
 
     def _value_end(self, end: int) -> None:
         if self._depth == (1 if self._array else 0) and self._start >= 0:
+            self._check_value(end - self._start)
             self._values.append(parse_json(bytes(self._buffer[self._start : end]), "JSON value"))
             self._start = -1
+
+    def _check_value(self, size: int) -> None:
+        if size > self._max:  # however the reads were cut (a whole value can arrive in one read)
+            raise ProtocolError(f"a JSON value exceeds {self._max} bytes")
 
     def _begin(self, offset: int) -> None:
         if self._start < 0:

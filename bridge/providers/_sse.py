@@ -69,6 +69,8 @@ class SSEDecoder:
             raise ProtocolError(f"an event-stream line exceeds {self._max} bytes")
         events: list[SSEEvent] = []
         for line in lines:
+            if len(line) > self._max:  # however the reads were cut (a whole line can arrive in one read)
+                raise ProtocolError(f"an event-stream line exceeds {self._max} bytes")
             event = self._line(line)
             if event is not None:
                 events.append(event)

@@ -104,11 +104,17 @@ class Endpoint:
     async def run(self) -> None:
         """Serve the connection until the peer closes it (or framing is lost), then close it."""
         try:
-            async with anyio.create_task_group() as tg:
+            async with anyio.create_task_group() as writing:
+                writing.start_soon(self.stream.run_writer)
                 try:
-                    await self._read_loop(tg)
-                finally:
-                    tg.cancel_scope.cancel()
+                    async with anyio.create_task_group() as tg:
+                        try:
+                            await self._read_loop(tg)
+                        finally:
+                            tg.cancel_scope.cancel()
+                finally:  # what is queued still goes out (a last error reply), for a second at most
+                    self.stream.stop_writer()
+                    writing.cancel_scope.deadline = anyio.current_time() + 1
         finally:
             self._close(f"the connection to the {self.name} closed")
             with anyio.CancelScope(shield=True):

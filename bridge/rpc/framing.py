@@ -144,9 +144,9 @@ class FrameDecoder:
             end = self._buffer.find(b"\n", max(start, self._scanned))
             if end < 0:
                 break
+            if end - start > self.max_frame:  # the raw line, as an unfinished one is measured below
+                raise FramingError(f"a line of {end - start} bytes is over the limit of {self.max_frame} bytes")
             line = bytes(self._buffer[start:end]).strip(b" \t\r")
-            if len(line) > self.max_frame:
-                raise FramingError(f"a line of {len(line)} bytes is over the limit of {self.max_frame} bytes")
             if line:
                 out.append(parse_body(line))
             start = end + 1

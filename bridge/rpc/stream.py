@@ -1,8 +1,16 @@
 """A byte stream (a Unix socket, a pipe) as a stream of JSON-RPC messages.
 
 The adapter between anyio and :class:`FrameDecoder`: reads at most ``READ_SIZE`` bytes at a time
-(so what is buffered stays within one frame plus one read), writes each frame whole under a
-lock (so concurrent handlers never interleave bytes), and answers in the framing the peer chose.
+(so what is buffered stays within one frame plus one read), and answers in the framing the peer
+chose. Frames are written whole, never interleaved.
+
+Writing: while :meth:`MessageStream.run_writer` runs (the endpoint runs it beside its read loop),
+``send()`` queues the frame and returns, and the writer sends everything queued in one write.
+A streamed chat's chunks then leave in batches: one socket write and one wake-up for the frames
+of a read from the provider, not one each (bench/relay.py measured the difference). A sender
+waits only while more than ``HIGH_WATER`` bytes are queued, so a peer that reads slowly still
+slows the handlers that write to it, and the memory held per connection stays bounded. Without
+the writer (before it starts, or after it stopped), ``send()`` writes under a lock itself.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from bridge.rpc.framing import DEFAULT_MAX_FRAME, FrameDecoder, Framing, encode
 from protocol import dumps
 
 READ_SIZE = 64 * 1024
+HIGH_WATER = 64 * 1024  # queued bytes above which senders wait for the writer
 
 
 class MessageStream:
@@ -28,8 +37,15 @@ class MessageStream:
         self._stream = stream
         self._decoder = FrameDecoder(framing, max_frame=max_frame)
         self._ready: deque[Any] = deque()
-        self._write_lock = anyio.Lock()
+        self._write_lock = anyio.Lock(fast_acquire=True)
         self._default_framing: Framing = framing or "content-length"
+        self._queue: list[bytes] = []
+        self._queued = 0
+        self._writer_running = False
+        self._wake = anyio.Event()  # set when the writer has something to write
+        self._drained = anyio.Event()  # set when the writer took the queue
+        self._broken: BaseException | None = None
+        self._stopping = False
 
     @property
     def framing(self) -> Framing:
@@ -41,6 +57,11 @@ class MessageStream:
     def buffered(self) -> int:
         return self._decoder.buffered
 
+    @property
+    def queued(self) -> int:
+        """Bytes waiting for the writer."""
+        return self._queued
+
     async def receive(self) -> Any:
         while not self._ready:
             data = await self._stream.receive(READ_SIZE)
@@ -48,9 +69,56 @@ class MessageStream:
         return self._ready.popleft()
 
     async def send(self, message: Any) -> None:
+        """Write one message (queue it, when the writer runs); raises ``anyio.BrokenResourceError``
+        once a write has failed."""
         frame = encode(dumps(message), self.framing)
-        async with self._write_lock:
-            await self._stream.send(frame)
+        if self._broken is not None:
+            raise anyio.BrokenResourceError from self._broken
+        if not self._writer_running:
+            async with self._write_lock:
+                await self._stream.send(frame)
+            return
+        self._queue.append(frame)
+        self._queued += len(frame)
+        self._wake.set()
+        while self._queued > HIGH_WATER and self._broken is None and self._writer_running:
+            if self._drained.is_set():
+                self._drained = anyio.Event()
+            await self._drained.wait()
+        if self._broken is not None:
+            raise anyio.BrokenResourceError from self._broken
+
+    async def run_writer(self) -> None:
+        """Write what :meth:`send` queued, all of it in one write each time, until
+        :meth:`stop_writer` is called and the queue is empty (or the task is cancelled)."""
+        self._writer_running = True
+        self._stopping = False
+        try:
+            while True:
+                if not self._queue:
+                    if self._stopping:
+                        return
+                    self._wake = anyio.Event()
+                    await self._wake.wait()
+                    continue
+                data = b"".join(self._queue)
+                self._queue.clear()
+                self._queued = 0
+                self._drained.set()
+                async with self._write_lock:
+                    try:
+                        await self._stream.send(data)
+                    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
+                        self._broken = exc
+                        return
+        finally:
+            self._writer_running = False
+            self._drained.set()
+
+    def stop_writer(self) -> None:
+        """Let the writer finish what is queued, then end."""
+        self._stopping = True
+        self._wake.set()
 
     async def aclose(self) -> None:
         await self._stream.aclose()

@@ -19,7 +19,6 @@ import hmac
 import os
 from collections.abc import AsyncIterable, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from importlib import metadata
 from typing import Any, cast
 
 from bridge import errors
@@ -64,6 +63,8 @@ _CHANGES: dict[str, tuple[str, Callable[[Any], str | None]]] = {
 
 
 def _version() -> str:
+    from importlib import metadata  # on first bridge/status only: importing it costs serve ~50 ms of start-up
+
     try:
         return metadata.version("openllm-bridge")
     except metadata.PackageNotFoundError:

@@ -62,7 +62,7 @@ class _Outcome:
     started: float = field(default_factory=time.perf_counter)
     first_chunk: float | None = None
     usage: tuple[int, int] | None = None
-    result: str = "ok"
+    result: str = "abandoned"  # until a done chunk (ok) or an error chunk (its code) reaches the reader
 
 
 class Engine:
@@ -278,14 +278,14 @@ def _observe(outcome: _Outcome, chunk: StreamChunk) -> None:
         outcome.usage = (chunk["input_tokens"], chunk["output_tokens"])
     elif chunk["type"] == "error":
         outcome.result = chunk["code"]
+    elif chunk["type"] == "done" and outcome.result == "abandoned":
+        outcome.result = "ok"
 
 
 def _log_outcome(request: ChatRequest, config: ModelConfig, outcome: _Outcome) -> None:
     end = time.perf_counter()
     ttfc = "-" if outcome.first_chunk is None else f"{(outcome.first_chunk - outcome.started) * 1000:.1f}ms"
     tokens = "-" if outcome.usage is None else f"{outcome.usage[0]}/{outcome.usage[1]}"
-    if outcome.first_chunk is None and outcome.result == "ok":
-        outcome.result = "abandoned"
     log.info(
         "chat provider=%s model=%s ttfc=%s duration=%.1fms tokens=%s retries=%d outcome=%s",
         request["provider"], request["model"], ttfc, (end - outcome.started) * 1000, tokens,

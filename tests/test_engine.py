@@ -253,3 +253,13 @@ async def test_a_provider_waking_after_the_reader_left_ends_quietly(caplog: pyte
             break
     assert _WakingProvider.closed
     assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+
+async def test_the_log_line_tells_a_finished_chat_from_one_the_reader_left(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="openllm.engine")
+    await _collect(Engine(), _request("echo"))
+    async with Engine().chat(_request("long", "100")) as chunks:
+        async for _ in chunks:
+            break
+    outcomes = [r.getMessage().rsplit("outcome=", 1)[1] for r in caplog.records if "outcome=" in r.getMessage()]
+    assert outcomes == ["ok", "abandoned"]

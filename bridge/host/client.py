@@ -74,6 +74,7 @@ class HostClient:
         self.max_frame = max_frame
         self._token = Secret(token)
         self._endpoint: Endpoint | None = None
+        self._connected = False  # as announced: listeners have seen it (see _announce)
         self._problem = "not connected yet"
         self._connections = 0
         self._changed = anyio.Event()
@@ -118,10 +119,13 @@ class HostClient:
             self._task_group.cancel_scope.cancel()
             await self._task_group.__aexit__(None, None, None)
             self._task_group = None
+        self._connected = False
 
     @property
     def connected(self) -> bool:
-        return self._endpoint is not None and not self._endpoint.closed
+        """The state the listeners were last told of: whoever sees ``False`` here also sees the
+        resolvers' caches already dropped. Requests fail fast on a closed connection regardless."""
+        return self._connected
 
     @property
     def connections(self) -> int:
@@ -202,10 +206,11 @@ class HostClient:
             delay = min(delay * 2, self.backoff.maximum)
 
     async def _announce(self, connected: bool) -> None:
-        changed, self._changed = self._changed, anyio.Event()
-        changed.set()
         for listener in self._connection_listeners:
             await _call(listener, connected)
+        self._connected = connected
+        changed, self._changed = self._changed, anyio.Event()
+        changed.set()
 
     async def _handle(self, ctx: RequestContext, method: str, params: Any) -> Any:
         if ctx.request_id is not None:

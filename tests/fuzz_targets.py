@@ -31,6 +31,7 @@ with atheris.instrument_imports(include=["bridge", "protocol"]):
     from bridge.providers._http import ShapeGuard
     from bridge.providers._jsonstream import JSONValuesDecoder, NDJSONDecoder
     from bridge.providers._openai_chat import ChatDecoder
+    from bridge.providers._openai_responses import ResponsesDecoder
     from bridge.providers._sse import SSEDecoder
     from bridge.providers.anthropic import MessagesDecoder
     from bridge.providers.gemini import GenerateContentDecoder
@@ -46,14 +47,19 @@ KEYS = [
     "thoughtsTokenCount", "promptFeedback", "blockReason", "content_block", "stop_reason", "partial_json",
     "thinking", "input", "done", "done_reason", "eval_count", "prompt_eval_count", "reasoning_content",
     "reasoning", "thought", "role", "input_tokens", "output_tokens", "signature", "status", "code",
+    "object", "item", "item_id", "output_index", "call_id", "response", "output", "summary", "incomplete_details",
 ]  # fmt: skip
 STRINGS = [
     "text", "message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta",
     "message_stop", "text_delta", "input_json_delta", "thinking_delta", "tool_use", "thinking", "stop", "length",
     "tool_calls", "end_turn", "max_tokens", "STOP", "MAX_TOKENS", "SAFETY", "assistant", "ping", "error", "{",
-    '{"a": 1}', "[1, 2]", "", "0",
+    '{"a": 1}', "[1, 2]", "", "0", "response.output_text.delta", "response.output_item.added",
+    "response.function_call_arguments.delta", "response.completed", "response.incomplete", "function_call",
+    "max_output_tokens", "completed", "incomplete",
 ]  # fmt: skip
-DECODERS: list[Callable[[str], Any]] = [ChatDecoder, MessagesDecoder, GenerateContentDecoder, ChatLinesDecoder]
+DECODERS: list[Callable[[str], Any]] = [
+    ChatDecoder, ResponsesDecoder, MessagesDecoder, GenerateContentDecoder, ChatLinesDecoder
+]  # fmt: skip
 
 
 def json_value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> Any:

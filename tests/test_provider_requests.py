@@ -261,3 +261,61 @@ async def test_a_failing_model_list_raises_the_mapped_error(server: FakeServer) 
     async with engine("openai") as bridge:
         with pytest.raises(AuthError, match="Incorrect API key provided"):
             await bridge.list_models("openai", server.url + "/v1")
+
+
+RESPONSES_BODY = {
+    "model": "m", "stream": True, "store": False, "instructions": "Be brief.",
+    "input": [
+        {"role": "user", "content": [{"type": "input_text", "text": "What is this, and the weather?"},
+                                     {"type": "input_image", "image_url": f"data:image/png;base64,{IMAGE}"}]},
+        {"role": "assistant", "content": "Checking."},
+        {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}},
+        {"type": "function_call_output", "call_id": "call_1", "output": "18C"},
+        {"role": "user", "content": "Thanks"},
+    ],
+    "temperature": 0.2, "top_p": 0.9, "max_output_tokens": 50,
+    "tools": [{"type": "function", "name": "get_weather", "description": WEATHER["description"],
+               "parameters": WEATHER["parameters"]}],
+    "tool_choice": {"type": "function", "name": "get_weather"},
+}  # fmt: skip
+
+
+def _responses_reply(*deltas: str) -> Reply:
+    done = {
+        "type": "response.completed",
+        "response": {"status": "completed", "usage": {"input_tokens": 3, "output_tokens": 2}},
+    }
+    return Reply.sse(*({"type": "response.output_text.delta", "delta": d} for d in deltas), done)
+
+
+@pytest.mark.parametrize(
+    ("provider", "settings", "path", "auth", "model"),
+    [("openai", {}, "/v1/responses", {"authorization": f"Bearer {KEY}"}, "m"),
+     ("azure", {}, "/openai/v1/responses", {"api-key": KEY}, "m"),
+     ("azure", {"deployment": "prod-gpt5"}, "/openai/v1/responses", {"api-key": KEY}, "prod-gpt5")],
+)  # fmt: skip
+async def test_responses_api_request_matches_the_documented_api(
+    server: FakeServer, provider: str, settings: dict[str, str], path: str, auth: dict[str, str], model: str
+) -> None:
+    server.enqueue(_responses_reply("Sunny", " and", " 18C."))
+    before = len(server.requests)
+    chat = request(provider, server.url + BASE_PATHS.get(provider, ""), CONVERSATION, **OPTIONS)
+    chunks = await collect(engine(provider, api="responses", **settings), chat)
+    assert text(chunks) == "Sunny and 18C."
+    assert chunks[-2:] == [{"type": "usage", "input_tokens": 3, "output_tokens": 2},
+                           {"type": "done", "finish_reason": "stop"}]  # fmt: skip
+    sent = server.requests[before]
+    assert (sent.method, sent.path) == ("POST", path)
+    assert {name: sent.headers.get(name) for name in auth} == auth and "api-version" not in sent.path
+    body = sent.json
+    for item in body["input"]:
+        if item.get("type") == "function_call":
+            item["arguments"] = json.loads(item["arguments"])
+    assert body == {**RESPONSES_BODY, "model": model}
+
+
+async def test_an_unknown_api_setting_is_a_config_error(server: FakeServer) -> None:
+    before = len(server.requests)
+    chunks = await collect(engine("mistral", api="responses"), request("mistral", server.url + "/v1"))
+    assert chunks[0]["type"] == "error" and chunks[0]["code"] == "invalid_config" and "'chat'" in chunks[0]["message"]
+    assert len(server.requests) == before

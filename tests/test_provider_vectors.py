@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fake_provider import FakeServer
 from fake_provider.harness import NO_RETRIES, collect, engine, request, text
-from fake_provider.vectors import UNSUPPORTED_FORMATS, Case, all_cases, supported_cases
+from fake_provider.vectors import Case, all_cases
 
 from protocol import StreamChunk
 
@@ -49,19 +49,20 @@ def _check(case: Case, chunks: list[StreamChunk]) -> None:
     assert chunks[-1] == {"type": "done", "finish_reason": case.expected_finish()}
 
 
-@pytest.mark.parametrize("case", supported_cases(), ids=lambda c: c.name)
+@pytest.mark.parametrize("case", all_cases(), ids=lambda c: c.name)
 async def test_recorded_response_decodes_as_expected(server: FakeServer, case: Case) -> None:
     rng = random.Random(case.name)
     for _ in range(2):  # two different random splits of the same bytes
         server.enqueue(case.reply(rng))
         provider = case.decoding_provider
         chat = request(provider, server.url + BASES.get(provider, ""), model=case.expect.get("model") or "m")
-        chunks = await collect(engine(provider, timeouts=NO_RETRIES), chat)
+        chunks = await collect(engine(provider, timeouts=NO_RETRIES, **case.settings), chat)
         _check(case, chunks)
 
 
-def test_every_vector_is_replayed_except_the_responses_api() -> None:
-    left_out = {c.name for c in all_cases()} - {c.name for c in supported_cases()}
-    assert left_out == {c.name for c in all_cases() if c.expect["wire_format"] in UNSUPPORTED_FORMATS}
-    assert all("responses" in name for name in left_out)
-    assert len(supported_cases()) >= 90
+def test_every_vector_is_replayed_including_the_responses_api() -> None:
+    formats = {c.expect["wire_format"] for c in all_cases()}
+    assert {"openai-responses-sse", "openai-responses-json"} <= formats
+    responses = [c for c in all_cases() if c.settings]
+    assert all("responses" in c.name for c in responses)
+    assert len(responses) >= 13 and len(all_cases()) >= 100

@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 import pytest
-from fake_provider.vectors import supported_cases
+from fake_provider.vectors import all_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -137,7 +137,7 @@ def _decode_whole_body(body: bytes, content_type: str, cuts: list[int]) -> list[
     return [v for part in _split(body, cuts) for v in decoder.feed(part)] + decoder.flush()
 
 
-@pytest.mark.parametrize("case", [c for c in supported_cases() if c.expect["status"] == 200], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in all_cases() if c.expect["status"] == 200], ids=lambda c: c.name)
 def test_recorded_bodies_split_anywhere_frame_the_same(case: Any) -> None:
     headers = {k.lower(): v for k, v in case.response["headers"].items()}
     content_type = headers.get("content-type", "application/json").split(";")[0]

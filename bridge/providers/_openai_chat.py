@@ -15,12 +15,13 @@ so arguments that only arrive in the final event are still complete.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar, Literal
 
-from bridge.errors import ProtocolError
-from bridge.providers import _errors
+from bridge.errors import InvalidConfigError, ProtocolError
+from bridge.providers import _errors, _openai_responses
 from bridge.providers._content import (
     closing_chunks,
     data_url,
@@ -31,7 +32,7 @@ from bridge.providers._content import (
     tool_calls_of,
     tool_results_of,
 )
-from bridge.providers._http import HTTPRequest, get_json, stream_chunks
+from bridge.providers._http import ChunkDecoder, HTTPRequest, get_json, stream_chunks
 from bridge.providers.base import ModelConfig, Provider
 from protocol import ChatMessage, ContentPart, FinishReason, ModelInfo, StreamChunk, StreamOptions
 
@@ -201,6 +202,13 @@ class OpenAIChatProvider(Provider):
     def chat_url(self, config: ModelConfig) -> str:
         return f"{self.base(config)}/chat/completions"
 
+    def responses_url(self, config: ModelConfig) -> str | None:
+        """The Responses API endpoint, for providers that offer it (config ``api: responses``)."""
+        return None
+
+    def responses_model(self, config: ModelConfig) -> str:
+        return config.model
+
     def models_url(self, config: ModelConfig) -> str:
         return f"{self.base(config)}/models"
 
@@ -214,10 +222,20 @@ class OpenAIChatProvider(Provider):
         self, messages: list[ChatMessage], config: ModelConfig, options: StreamOptions
     ) -> AsyncGenerator[StreamChunk, None]:
         headers = {**self.headers(config), "Accept": "text/event-stream"}
-        request = HTTPRequest(
-            "POST", self.chat_url(config), headers, build_body(config.model, messages, options, self.dialect)
-        )
-        async for chunk in stream_chunks(self.client(), self.id, request, config, lambda: ChatDecoder(self.id)):
+        api = config.extra.get("api", "chat")
+        responses_url = self.responses_url(config)
+        if api == "responses" and responses_url is not None:
+            body = _openai_responses.build_body(self.responses_model(config), messages, options)
+            request = HTTPRequest("POST", responses_url, headers, body)
+            new_decoder: Callable[[], ChunkDecoder] = partial(_openai_responses.ResponsesDecoder, self.id)
+        elif api == "chat":
+            body = build_body(config.model, messages, options, self.dialect)
+            request = HTTPRequest("POST", self.chat_url(config), headers, body)
+            new_decoder = partial(ChatDecoder, self.id)
+        else:
+            known = "'chat' or 'responses'" if responses_url is not None else "'chat' (the only API it speaks here)"
+            raise InvalidConfigError(f"{self.id}: unknown api {api!r}; use {known}")
+        async for chunk in stream_chunks(self.client(), self.id, request, config, new_decoder):
             yield chunk
 
     async def list_models(self, config: ModelConfig) -> list[ModelInfo]:

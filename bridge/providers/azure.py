@@ -6,7 +6,9 @@ default: every resource has its own), ``deployment`` is the config field of that
 defaults to the model name, and ``api_version`` is the config field of that name, default
 ``2024-10-21`` (the current GA data-plane version, which takes ``stream_options`` and
 ``max_completion_tokens``). Models come from ``GET {api_base}/openai/models?api-version=…``, the
-models the resource can deploy (Azure's data plane has no list of deployments).
+models the resource can deploy (Azure's data plane has no list of deployments). With
+``api: responses`` chats go to Azure's v1 Responses API, ``POST {api_base}/openai/v1/responses``
+(no ``api-version``; ``model`` in the body names the deployment).
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ class AzureProvider(OpenAIChatProvider):
         return (
             f"{self.base(config)}/openai/deployments/{deployment}/chat/completions?api-version={self._version(config)}"
         )
+
+    def responses_url(self, config: ModelConfig) -> str:
+        return f"{self.base(config)}/openai/v1/responses"
+
+    def responses_model(self, config: ModelConfig) -> str:
+        return str(config.extra.get("deployment") or config.model)
 
     def models_url(self, config: ModelConfig) -> str:
         return f"{self.base(config)}/openai/models?api-version={self._version(config)}"

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FINISH = {
     "stop": "stop", "length": "length", "tool_calls": "tool_calls", "end_turn": "stop", "stop_sequence": "stop",
     "max_tokens": "length", "tool_use": "tool_calls", "STOP": "stop", "MAX_TOKENS": "length", 1: "stop",
+    "completed": "stop",  # Responses API status
 }  # fmt: skip
 # Usage fields -> (input, output): input counts cached prompt tokens, output counts reasoning.
 USAGE = {
@@ -42,7 +43,6 @@ ERROR_400 = {
     "ollama/error_400_openai_compat_context_length": "context_length",
 }
 ERROR_BY_STATUS = {401: "auth", 403: "auth", 404: "not_found", 429: "rate_limited"}
-UNSUPPORTED_FORMATS = {"openai-responses-sse", "openai-responses-json"}  # the bridge speaks Chat Completions
 
 
 def vectors_dir() -> Path:
@@ -77,6 +77,11 @@ class Case:
     def decoding_provider(self) -> str:
         """Ollama's OpenAI-compatible recordings are replayed through the OpenAI chat dialect."""
         return "openai" if self.name.startswith("ollama/openai_compat") else self.provider
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Provider config for the replay: Responses API recordings (errors too) need ``api: responses``."""
+        return {"api": "responses"} if self.request["url"].split("?")[0].endswith("/responses") else {}
 
     def reply(self, rng: random.Random, max_pieces: int = 24) -> Reply:
         """The recorded response, byte for byte, cut at random points into HTTP chunks."""
@@ -125,7 +130,3 @@ def all_cases() -> list[Case]:
             )
         )
     return cases
-
-
-def supported_cases() -> list[Case]:
-    return [c for c in all_cases() if c.expect["wire_format"] not in UNSUPPORTED_FORMATS]

@@ -70,6 +70,21 @@ async def raw_client(server: Handler, **options: Any) -> AsyncIterator[Raw]:
         tg.cancel_scope.cancel()
 
 
+class BlockingHandler:
+    """A handler that never answers: ``started`` when a request reaches it, ``cancelled`` when
+    the endpoint cancels it."""
+
+    def __init__(self) -> None:
+        self.started, self.cancelled = anyio.Event(), anyio.Event()
+
+    async def __call__(self, ctx: RequestContext, method: str, params: Any) -> Any:
+        self.started.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            self.cancelled.set()
+
+
 def table(**handlers: Callable[[RequestContext, Any], Awaitable[Any]]) -> MethodTable:
     methods = MethodTable()
     for name, handler in handlers.items():
@@ -127,37 +142,25 @@ async def test_notifications_arrive_in_order() -> None:
 
 @pytest.mark.parametrize("cancel_method", ["$/cancelRequest", "notifications/cancelled"])
 async def test_cancelling_a_call_cancels_the_peers_handler(cancel_method: Any) -> None:
-    started, cancelled = anyio.Event(), anyio.Event()
-
-    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
-        started.set()
-        try:
-            await anyio.sleep_forever()
-        finally:
-            cancelled.set()
+    server = BlockingHandler()
 
     async with connected(server, cancel_method=cancel_method) as (_, client_end):
         async with anyio.create_task_group() as tg:
             tg.start_soon(client_end.request, "wait")
-            await started.wait()
+            await server.started.wait()
             tg.cancel_scope.cancel()
         with anyio.fail_after(5):
-            await cancelled.wait()
+            await server.cancelled.wait()
 
 
 @pytest.mark.parametrize(
     ("cancel", "params"), [("$/cancelRequest", {"id": 9}), ("notifications/cancelled", {"requestId": 9, "reason": "x"})]
 )
 async def test_a_cancelled_request_is_answered_request_cancelled(cancel: str, params: Any) -> None:
-    started = anyio.Event()
-
-    async def server(ctx: RequestContext, method: str, p: Any) -> Any:
-        started.set()
-        await anyio.sleep_forever()
-
+    server = BlockingHandler()
     async with raw_client(server) as raw:
         await raw.send(dumps({"jsonrpc": "2.0", "id": 9, "method": "wait"}).encode() + b"\n")
-        await started.wait()
+        await server.started.wait()
         reply = await raw.ask({"jsonrpc": "2.0", "method": cancel, "params": params})
     assert reply == {
         "jsonrpc": "2.0", "id": 9,
@@ -207,14 +210,7 @@ async def test_a_timeout_is_an_upstream_timeout_and_cancels_at_the_peer() -> Non
 
 
 async def test_peer_going_away_cancels_handlers_and_fails_calls() -> None:
-    started, cancelled = anyio.Event(), anyio.Event()
-
-    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
-        started.set()
-        try:
-            await anyio.sleep_forever()
-        finally:
-            cancelled.set()
+    server = BlockingHandler()
 
     a, b = await socket_pair()
     server_end = Endpoint(MessageStream(a), server)
@@ -228,10 +224,10 @@ async def test_peer_going_away_cancels_handlers_and_fails_calls() -> None:
                 await client_end.request("wait")
 
         tg.start_soon(call)
-        await started.wait()
+        await server.started.wait()
         await a.aclose()  # the server side drops the connection
         with anyio.fail_after(5):
-            await cancelled.wait()
+            await server.cancelled.wait()
     with pytest.raises(errors.HostUnavailableError):
         await client_end.notify("late")
 

@@ -96,7 +96,7 @@ async function commandPalette(page, title) {
 }
 
 /** The frame of the webview whose page has an element with this id. */
-async function webviewFrame(page, id) {
+async function webviewFrame(page, id, timeoutMs = 90_000) {
   return until(`the webview with #${id}`, async () => {
     for (const frame of page.frames()) {
       try {
@@ -106,7 +106,20 @@ async function webviewFrame(page, id) {
       }
     }
     return null;
-  }, 90_000);
+  }, timeoutMs);
+}
+
+/** The first webview opened right after the workbench starts sometimes never loads its content
+ * in code-server (seen about once in five full-suite runs; later webviews always load). Give it
+ * 30 s, then ask VS Code to reload its webviews once and wait the rest of the same 90 s. */
+async function firstWebviewFrame(page, id) {
+  try {
+    return await webviewFrame(page, id, 30_000);
+  } catch {
+    report.notes = [...(report.notes ?? []), `#${id} did not load in 30 s; reloaded the webviews`];
+    await commandPalette(page, 'Developer: Reload Webviews');
+    return webviewFrame(page, id, 60_000);
+  }
 }
 
 async function step(name, run) {
@@ -172,7 +185,7 @@ async function chatStep(page) {
 
 async function configStep(page) {
   await commandPalette(page, 'Open LLM: Configure Providers and Keys');
-  const frame = await webviewFrame(page, 'openllm-config');
+  const frame = await firstWebviewFrame(page, 'openllm-config');
   await frame.waitForSelector('#key-openai', { timeout: 60_000 });
   await frame.type('#key-openai', env('E2E_KEY'));
   await frame.click('#save-key-openai');

@@ -18,10 +18,10 @@ upstream read (backpressure: the provider is never more than a few chunks ahead)
 by token or by leaving the block, closes the upstream connection; no content is delivered after
 the token is cancelled.
 
-The hand-off is on every chunk's path, so it avoids the event loop when it can: both sides try
-the channel without waiting first (``send_nowait``/``receive_nowait``) and only wait when it is
-full or empty. Chunks that arrive together (one network read holding several events) then pass
-through without a task switch each; the relay benchmark (bench/relay.py) shows what it saves.
+The hand-off is on every chunk's path (:class:`bridge.channel.Channel`): a side that need not
+wait touches a deque and nothing else, so chunks that arrive together (one network read holding
+several events) pass without a task switch each, and one that arrives alone costs one wake-up of
+the reader (bench/relay.py and bench/concurrency.py show what it saves).
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.streams.memory import MemoryObjectSendStream
+import anyio.lowlevel
 
 from bridge import errors
 from bridge.cancel import CancellationToken
+from bridge.channel import Channel
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
 from bridge.settings_api import SettingsAPI
 from bridge.types import ConfigResolver, SecretResolver
@@ -134,11 +135,14 @@ class Engine:
         provider = self._provider(spec)
         cancel = cancel or CancellationToken()
         outcome = _Outcome()
-        send, receive = anyio.create_memory_object_stream[StreamChunk](CHANNEL_SIZE)
+        channel = Channel[StreamChunk](CHANNEL_SIZE)
 
         async def produce(scope: anyio.CancelScope) -> None:
-            with scope:
-                await self._produce(provider, request, model_config, send)
+            try:
+                with scope:
+                    await self._produce(provider, request, model_config, channel)
+            finally:
+                channel.close()
 
         async def watch(scope: anyio.CancelScope) -> None:
             await cancel.wait()
@@ -147,14 +151,9 @@ class Engine:
         async def chunks() -> AsyncIterator[StreamChunk]:
             finished = False
             while not finished and not cancel.cancelled:
-                try:
-                    chunk = receive.receive_nowait()
-                except anyio.WouldBlock:
-                    try:
-                        chunk = await receive.receive()
-                    except anyio.EndOfStream:
-                        break
-                except anyio.EndOfStream:
+                chunk = await channel.get()
+                if chunk is None:  # the producer ended without a done chunk: if because the caller's own
+                    await anyio.lowlevel.checkpoint_if_cancelled()  # scope was cancelled, that wins
                     break
                 if cancel.cancelled:  # what the provider sent before it saw the cancel is dropped
                     break
@@ -173,7 +172,7 @@ class Engine:
 
         raised: BaseException | None = None
         try:
-            async with anyio.create_task_group() as tg, receive:
+            async with anyio.create_task_group() as tg:
                 producer_scope = anyio.CancelScope()
                 tg.start_soon(produce, producer_scope)
                 tg.start_soon(watch, producer_scope)
@@ -182,6 +181,7 @@ class Engine:
                 except BaseException as exc:  # the caller's own, from its block: kept out of the task group,
                     raised = exc  # which would wrap it in an ExceptionGroup
                 finally:
+                    channel.abandon()
                     tg.cancel_scope.cancel()
         finally:
             _log_outcome(request, model_config, outcome)
@@ -189,17 +189,17 @@ class Engine:
             raise raised
 
     async def _produce(
-        self, provider: Provider, request: ChatRequest, config: ModelConfig, send: MemoryObjectSendStream[StreamChunk]
+        self, provider: Provider, request: ChatRequest, config: ModelConfig, channel: Channel[StreamChunk]
     ) -> None:
         stream = provider.stream_chat(request["messages"], config, request.get("options", {}))
-        async with send, aclosing(stream):  # aclosing: a cancelled send must still close the upstream
+        async with aclosing(stream):  # aclosing: a cancelled put must still close the upstream
             try:
                 async for chunk in stream:
-                    if not await _deliver(send, chunk):
+                    if not await channel.put(chunk):  # False: the reader left the block
                         return
             except errors.BridgeError as exc:
                 for chunk in _failure(exc):
-                    if not await _deliver(send, chunk):
+                    if not await channel.put(chunk):
                         return
             except anyio.get_cancelled_exc_class():
                 raise
@@ -208,7 +208,7 @@ class Engine:
                 for chunk in _failure(
                     errors.InternalError(f"internal error in provider {provider.id}: {type(exc).__name__}")
                 ):
-                    if not await _deliver(send, chunk):
+                    if not await channel.put(chunk):
                         return
 
     # -- resolution -------------------------------------------------------------------------
@@ -252,19 +252,6 @@ class Engine:
             self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), limits=limits,
                                             follow_redirects=False)  # fmt: skip
         return self._http
-
-
-async def _deliver(send: MemoryObjectSendStream[StreamChunk], chunk: StreamChunk) -> bool:
-    """Hand one chunk to the reader, waiting only when the channel is full; False when the reader
-    has left the block (its end is closed before the producer's cancellation lands)."""
-    try:
-        try:
-            send.send_nowait(chunk)
-        except anyio.WouldBlock:
-            await send.send(chunk)
-    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-        return False
-    return True
 
 
 def _failure(exc: errors.BridgeError) -> list[StreamChunk]:

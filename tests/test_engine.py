@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from bridge import errors
@@ -263,3 +264,43 @@ async def test_the_log_line_tells_a_finished_chat_from_one_the_reader_left(caplo
             break
     outcomes = [r.getMessage().rsplit("outcome=", 1)[1] for r in caplog.records if "outcome=" in r.getMessage()]
     assert outcomes == ["ok", "abandoned"]
+
+
+async def test_a_cancelled_reader_is_cancelled_even_when_the_provider_ended_first() -> None:
+    # The reader's scope is cancelled just after a chunk woke it, so the cancel finds it already
+    # runnable and must wait; meanwhile the provider, cancelled too, ends the channel. The reader
+    # must then come out cancelled, not with a made-up end of stream (a chat/stream cancelled by
+    # the client was answered with a result).
+    more = anyio.Event()
+
+    class TwoThenWait(Provider):
+        async def stream_chat(
+            self, messages: list[ChatMessage], config: ModelConfig, options: StreamOptions
+        ) -> AsyncIterator[StreamChunk]:
+            yield {"type": "text", "text": "one"}
+            await more.wait()
+            yield {"type": "text", "text": "two"}
+            await anyio.sleep_forever()
+
+    globals()["_TwoThenWait"] = TwoThenWait
+    spec = ProviderSpec(
+        "two", "Two", None, (), False, BUILTIN.get("mock").capabilities, f"{__name__}:_TwoThenWait", uses_http=False
+    )
+    engine = Engine(registry=Registry([spec]))
+    seen: list[str] = []
+    scope = anyio.CancelScope()
+
+    async def cancel_after_the_second_chunk_is_queued() -> None:
+        more.set()
+        await anyio.lowlevel.checkpoint()  # the provider puts "two" (waking the reader), then we cancel
+        scope.cancel()
+
+    request: ChatRequest = {"provider": "two", "model": "m", "messages": [{"role": "user", "content": "x"}]}
+    with scope:
+        async with engine.chat(request) as chunks, anyio.create_task_group() as tg:
+            async for chunk in chunks:
+                seen.append(chunk["type"])
+                if len(seen) == 1:
+                    tg.start_soon(cancel_after_the_second_chunk_is_queued)
+    assert scope.cancelled_caught
+    assert "done" not in seen and "error" not in seen

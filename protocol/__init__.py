@@ -114,7 +114,7 @@ from protocol._generated.host import (
 from protocol._generated.jsonrpc import BridgeErrorData, CancelledParams, CancelRequestParams, ErrorObject, RequestId
 from protocol._generated.mcp import McpChatResult, McpCompareEntry, McpCompareResult
 from protocol._schemas import MethodSpec, SchemaError, definitions, is_valid, methods, validate
-from protocol._wire import dumps, loads
+from protocol._wire import JSONDecodeError, dumpb, dumps, loads
 
 __all__ = [
     "AuthenticateParams",
@@ -177,6 +177,7 @@ __all__ = [
     "HostWorkspacePathsResult",
     "HostWorkspaceRootResult",
     "ImagePart",
+    "JSONDecodeError",
     "McpChatResult",
     "McpCompareEntry",
     "McpCompareResult",
@@ -223,6 +224,7 @@ __all__ = [
     "Usage",
     "UsageChunk",
     "definitions",
+    "dumpb",
     "dumps",
     "is_valid",
     "loads",

@@ -339,11 +339,16 @@ async def test_an_oversized_frame_gets_an_error_then_the_connection_closes() -> 
 
 async def test_a_result_that_is_not_json_is_an_internal_error() -> None:
     async def server(ctx: RequestContext, method: str, params: Any) -> Any:
-        return {"value": float("nan")}
+        return {"x": {"value": object()}, "y": {"value": float("nan")}, "z": {"big": -(2**70)}}[method]
 
     async with raw_client(server) as raw:
         reply = await raw.ask(encode(dumps({"jsonrpc": "2.0", "id": 1, "method": "x"}), "ndjson").strip())
-    assert reply["error"]["code"] == -32603 and loads(dumps(reply))["id"] == 1
+        assert reply["error"]["code"] == -32603 and loads(dumps(reply))["id"] == 1
+        # NaN is written as null, as JSON.stringify does (never as the non-JSON NaN); big integers exactly
+        reply = await raw.ask(encode(dumps({"jsonrpc": "2.0", "id": 2, "method": "y"}), "ndjson").strip())
+        assert reply["result"] == {"value": None}
+        reply = await raw.ask(encode(dumps({"jsonrpc": "2.0", "id": 3, "method": "z"}), "ndjson").strip())
+        assert reply["result"] == {"big": -(2**70)}
 
 
 class _CountingStream(anyio.abc.ByteStream):

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import pytest
 
-from protocol import SchemaError, _codegen, definitions, methods, validate
+from protocol import SchemaError, _codegen, definitions, is_valid, methods, validate
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "schemas" / "examples"
 
@@ -48,6 +48,7 @@ def test_every_example_file_matches_a_schema_file() -> None:
 @pytest.mark.parametrize(("type_name", "index", "message"), VALID, ids=[f"{t}-{i}" for t, i, _ in VALID])
 def test_valid_example(type_name: str, index: int, message: Any) -> None:
     validate(type_name, message)
+    assert is_valid(type_name, message)  # the compiled checker agrees with the reference validator
 
 
 @pytest.mark.parametrize(("type_name", "index", "case"), INVALID, ids=[f"{t}-{i}" for t, i, _ in INVALID])
@@ -55,6 +56,7 @@ def test_invalid_example_is_rejected_at_its_path(type_name: str, index: int, cas
     with pytest.raises(SchemaError) as info:
         validate(type_name, case["message"])
     assert info.value.path == case["path"], str(info.value)
+    assert not is_valid(type_name, case["message"])
     assert type_name in str(info.value)
 
 

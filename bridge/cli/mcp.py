@@ -31,7 +31,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="a Python file whose register(server) adds tools, resources or prompts (test fixtures)",
     )  # fmt: skip
     add_host_options(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, event_loop="uvloop")
 
 
 async def run(args: argparse.Namespace) -> int:

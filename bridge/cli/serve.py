@@ -30,7 +30,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME, metavar="N",
                    help=f"refuse messages larger than this (default {DEFAULT_MAX_FRAME})")  # fmt: skip
     add_host_options(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, event_loop="uvloop")
 
 
 async def _stop_on_signal(scope: anyio.CancelScope) -> None:

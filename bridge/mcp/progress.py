@@ -48,6 +48,8 @@ class Progress:
 
     async def _beat(self) -> None:
         while True:
-            await anyio.sleep(self._last + self._interval - anyio.current_time())
+            # never negative: uvloop's clock is read once per turn of the loop, so a report made
+            # later in this turn can stamp _last past "now" as _beat sees it
+            await anyio.sleep(max(self._last + self._interval - anyio.current_time(), 0.0))
             if anyio.current_time() - self._last >= self._interval:
                 await self.report()

@@ -14,17 +14,17 @@ Both return parsed values from ``feed(bytes)``, finish with ``flush()``, and rai
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from bridge.errors import ProtocolError
 from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES
+from protocol import loads
 
 
 def parse_json(text: str | bytes, what: str = "event") -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
     except ValueError as exc:
         preview = text[:80].decode("utf-8", "replace") if isinstance(text, bytes) else text[:80]
         raise ProtocolError(f"invalid JSON in a streamed {what}: {exc.args[0]} (starts {preview!r})") from exc

@@ -23,6 +23,8 @@ import json
 import re
 from typing import Any, Literal
 
+from protocol import JSONDecodeError, loads
+
 Framing = Literal["content-length", "ndjson"]
 
 DEFAULT_MAX_FRAME = 16 * 1024 * 1024
@@ -55,18 +57,28 @@ def _reject_constant(name: str) -> Any:
 def parse_body(body: bytes) -> Any:
     """JSON from a frame body, or a :class:`MalformedMessage` saying why not."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        return loads(body)
+    except JSONDecodeError as exc:
+        return _why_not_json(body, exc)
+
+
+def _why_not_json(body: bytes, refused: JSONDecodeError) -> MalformedMessage:
+    """Why the body was refused, in the standard library's words where it has any (they name the
+    place); what only orjson refuses (a number beyond a double, a lone surrogate) in orjson's."""
+    try:
+        json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
         return MalformedMessage("the message is not valid UTF-8")
     except RecursionError:
         return MalformedMessage("the message is nested too deeply")
     except ValueError as exc:
         return MalformedMessage(f"the message is not valid JSON: {str(exc)[:120]}")
+    return MalformedMessage(f"the message is not valid JSON: {str(refused)[:120]}")
 
 
-def encode(message_json: str, framing: Framing) -> bytes:
-    """One frame for an already serialized message (see :func:`protocol.dumps`)."""
-    body = message_json.encode("utf-8")
+def encode(message_json: str | bytes, framing: Framing) -> bytes:
+    """One frame for an already serialized message (see :func:`protocol.dumpb`)."""
+    body = message_json.encode("utf-8") if isinstance(message_json, str) else message_json
     if framing == "ndjson":
         return body + b"\n"
     return b"Content-Length: %d\r\n\r\n" % len(body) + body

@@ -22,7 +22,7 @@ import anyio
 from anyio.abc import ByteStream
 
 from bridge.rpc.framing import DEFAULT_MAX_FRAME, FrameDecoder, Framing, encode
-from protocol import dumps
+from protocol import dumpb
 
 READ_SIZE = 64 * 1024
 HIGH_WATER = 64 * 1024  # queued bytes above which senders wait for the writer
@@ -71,7 +71,7 @@ class MessageStream:
     async def send(self, message: Any) -> None:
         """Write one message (queue it, when the writer runs); raises ``anyio.BrokenResourceError``
         once a write has failed."""
-        frame = encode(dumps(message), self.framing)
+        frame = encode(dumpb(message), self.framing)
         if self._broken is not None:
             raise anyio.BrokenResourceError from self._broken
         if not self._writer_running:

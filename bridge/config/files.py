@@ -16,7 +16,10 @@
       secrets:
         checkDotEnv: true
 
-Reads are cached until the file changes (its inode, size or mtime). Every write re-reads the file
+Reads are cached until the file changes (its inode, size or mtime), and an unchanged file answers
+with the very objects it answered before (callers only read them), so what is derived from them
+(the merge, the settings) can be kept too: a key lookup or a chat costs one ``stat`` of each file.
+Every write re-reads the file
 under the lock, changes only what it was asked to, checks the whole result and only then replaces
 the file; a file that does not check out is left as it is.
 """
@@ -40,6 +43,9 @@ from protocol import ProviderConfig
 
 T = TypeVar("T")
 _Signature = tuple[int, int, int]
+# What a missing file answers, always the same objects (never changed by anyone: see above).
+_NO_PROVIDERS: list[ProviderConfig] = []
+_NO_SETTINGS: dict[str, Any] = {}
 
 
 class FileConfigProvider:
@@ -50,6 +56,7 @@ class FileConfigProvider:
         self.name: str = name
         self._file = YamlFile(path)
         self._cache: tuple[_Signature, list[ProviderConfig] | InvalidConfigError, dict[str, Any]] | None = None
+        self._labelled: tuple[list[ProviderConfig], list[ProviderConfig]] | None = None  # (read, with source)
 
     @classmethod
     def user(cls, environ: Mapping[str, str] | None = None) -> FileConfigProvider:
@@ -67,8 +74,10 @@ class FileConfigProvider:
     async def get_providers(self) -> list[ProviderConfig]:
         unchanged = self._unchanged()
         providers, _ = unchanged if unchanged is not None else await anyio.to_thread.run_sync(self._read)
-        source: Literal["user", "workspace"] = "workspace" if self.name == "workspace" else "user"
-        return [{**p, "source": source, "source_detail": str(self.path)} for p in providers]
+        if self._labelled is None or self._labelled[0] is not providers:
+            source: Literal["user", "workspace"] = "workspace" if self.name == "workspace" else "user"
+            self._labelled = (providers, [{**p, "source": source, "source_detail": str(self.path)} for p in providers])
+        return self._labelled[1]
 
     def _unchanged(self) -> tuple[list[ProviderConfig], dict[str, Any]] | None:
         """What :meth:`_read` would answer, when that needs no parsing: the file is missing, or
@@ -77,7 +86,7 @@ class FileConfigProvider:
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
-            return [], {}
+            return _NO_PROVIDERS, _NO_SETTINGS
         except OSError:
             return None
         if self._cache is None or self._cache[0] != (stat.st_ino, stat.st_size, stat.st_mtime_ns):
@@ -91,7 +100,7 @@ class FileConfigProvider:
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
-            return [], {}
+            return _NO_PROVIDERS, _NO_SETTINGS
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if self._cache is None or self._cache[0] != signature:
             document = self._file.load().document

@@ -48,6 +48,9 @@ class UnifiedConfigResolver:
         self._ttl = cache_ttl
         self._settings: tuple[float, Settings] | None = None
         self._host_providers: tuple[float, list[ProviderConfig] | None] | None = None
+        # The last merge, and the layers' provider lists it was made of: the layers answer the same
+        # lists until something changed, so an unchanged configuration is not merged again.
+        self._merged: tuple[list[Layer], list[ProviderConfig], dict[str, ProviderConfig]] | None = None
         self.host_problem: str | None = None  # why the host's settings were left out, for `doctor`
 
     def invalidate(self) -> None:
@@ -75,10 +78,18 @@ class UnifiedConfigResolver:
         return layers
 
     async def get_providers(self) -> list[ProviderConfig]:
-        return merge(await self.layers())
+        return (await self._merge())[0]
 
     async def get_provider(self, name: str) -> ProviderConfig | None:
-        return next((p for p in await self.get_providers() if p["name"] == name), None)
+        return (await self._merge())[1].get(name)
+
+    async def _merge(self) -> tuple[list[ProviderConfig], dict[str, ProviderConfig]]:
+        layers = await self.layers()
+        last = self._merged
+        if last is None or not _same_layers(last[0], layers):
+            merged = merge(layers)
+            last = self._merged = (layers, merged, {p["name"]: p for p in merged})
+        return last[1], last[2]
 
     async def _host_layer(self) -> Layer | None:
         if self.host is None:
@@ -164,3 +175,10 @@ def _detail(provider: ConfigProvider) -> str:
 
 def _path(provider: ConfigProvider) -> Path | None:
     return provider.path if isinstance(provider, FileConfigProvider) else None
+
+
+def _same_layers(before: list[Layer], now: list[Layer]) -> bool:
+    return len(before) == len(now) and all(
+        a.source == b.source and a.detail == b.detail and a.providers is b.providers
+        for a, b in zip(before, now, strict=True)
+    )

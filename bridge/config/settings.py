@@ -112,6 +112,10 @@ class FileSettings:
 
     def __init__(self, file: FileConfigProvider) -> None:
         self._file = file
+        self._parsed: tuple[dict[str, Any], Settings] | None = None  # the block as read, and its Settings
 
     async def get_settings(self) -> Settings:
-        return Settings.from_mapping(await self._file.read_settings(), f"{self._file.path} (settings)")
+        block = await self._file.read_settings()
+        if self._parsed is None or self._parsed[0] is not block:  # the file answers the same block until it changes
+            self._parsed = (block, Settings.from_mapping(block, f"{self._file.path} (settings)"))
+        return self._parsed[1]

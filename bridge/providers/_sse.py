@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bridge.errors import ProtocolError
 
@@ -27,8 +27,7 @@ DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class SSEEvent:
+class SSEEvent(NamedTuple):  # a tuple: made once per event of every stream, it must be cheap
     data: str
     event: str = "message"
     id: str | None = None

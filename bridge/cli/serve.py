@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.abc
 
 from bridge.cli import EXIT_OK
 from bridge.cli._common import print_json
@@ -33,8 +34,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run, event_loop="uvloop")
 
 
-async def _stop_on_signal(scope: anyio.CancelScope) -> None:
+async def _stop_on_signal(scope: anyio.CancelScope, *, task_status: anyio.abc.TaskStatus[None]) -> None:
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        task_status.started()  # the ready line goes out only once a SIGTERM would be handled
         async for _ in signals:
             scope.cancel()
             return
@@ -61,7 +63,7 @@ async def run(args: argparse.Namespace) -> int:
     host = host_from_args(args)
     with socket_path(args.socket) as path:
         async with open_runtime(host, workspace=Path.cwd()) as runtime, anyio.create_task_group() as tg:
-            tg.start_soon(_stop_on_signal, tg.cancel_scope)
+            await tg.start(_stop_on_signal, tg.cancel_scope)
             api = BridgeApi(runtime.engine, settings=runtime.settings, token=token, host=host, tools=runtime.tools)
             await UnixServer(api, path, max_frame=args.max_frame_bytes).serve(ready)
     return EXIT_OK

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -23,11 +24,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream
+from anyio.abc import ByteStream, SocketAttribute
 
 from bridge import errors
 from bridge.rpc import DEFAULT_MAX_FRAME, Endpoint, MessageStream
 from bridge.server.api import BridgeApi
+from bridge.server.transport import StreamProtocol, TransportStream
 
 log = logging.getLogger("openllm.server")
 
@@ -79,7 +81,7 @@ def _clear_stale(path: Path) -> None:
     raise errors.InvalidConfigError(f"a bridge is already serving on {path}")
 
 
-def peer_uid(stream: SocketStream) -> int:
+def peer_uid(stream: ByteStream) -> int:
     raw = stream.extra(SocketAttribute.raw_socket)
     creds = raw.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
@@ -93,27 +95,37 @@ class UnixServer:
         self.max_frame = max_frame
 
     async def serve(self, on_ready: Callable[[Path], None]) -> None:
-        """Accept until cancelled; the socket file is removed on the way out."""
-        old_umask = os.umask(0o177)
-        try:
-            listener = await anyio.create_unix_listener(self.path, mode=0o600)
-        finally:
-            os.umask(old_umask)
-        try:
-            async with listener:
-                on_ready(self.path)
-                await listener.serve(self._connection)
-        finally:
-            self.path.unlink(missing_ok=True)
+        """Accept until cancelled; the socket file is removed on the way out. Each connection is a
+        :class:`TransportStream` (asyncio's transport under an anyio byte stream, without anyio's
+        per-send checkpoint: bridge/server/transport.py) served in a task of its own."""
+        loop = asyncio.get_running_loop()
+        async with anyio.create_task_group() as connections:
 
-    async def _connection(self, stream: SocketStream) -> None:
+            def accepted(stream: TransportStream) -> None:
+                connections.start_soon(self._connection, stream)
+
+            old_umask = os.umask(0o177)
+            try:
+                server = await loop.create_unix_server(lambda: StreamProtocol(accepted), str(self.path), backlog=1024)
+                os.chmod(self.path, 0o600)
+            finally:
+                os.umask(old_umask)
+            try:
+                on_ready(self.path)
+                await anyio.sleep_forever()
+            finally:
+                server.close()
+                self.path.unlink(missing_ok=True)
+                connections.cancel_scope.cancel()
+
+    async def _connection(self, stream: ByteStream) -> None:
         try:
             await self._serve_connection(stream)
         except Exception:  # one connection's failure must not stop the listener
             log.exception("a client connection failed")
             await stream.aclose()
 
-    async def _serve_connection(self, stream: SocketStream) -> None:
+    async def _serve_connection(self, stream: ByteStream) -> None:
         uid = peer_uid(stream)
         if uid != os.getuid():
             log.warning("refused a connection from uid %d: only uid %d may use this bridge", uid, os.getuid())

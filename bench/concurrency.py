@@ -10,19 +10,27 @@ client's read (p50, p99; what the path adds to a direct read), the server's peak
 a stream that did not deliver every chunk, in order, to the right stream, then finish normally.
 Each level gets a fresh server process, so its peak RSS is that level's. The load generator's own
 CPU is printed too: when it nears one core, delays include its lag, not only the server's.
+
+Beside the server's CPU per chunk stands the floor (bench/_floor.py, in the direct column): the
+same streams read by a uvloop protocol that only counts reads, in a process of its own. No Python
+process can relay a chunk for less; a target below it cannot be met by any Python code here.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from _clients import BridgeConnection, Call, http_chat
 from _common import (
+    BENCH,
     LITELLM_KEY,
     NOT_INSTALLED,
     Row,
@@ -52,6 +60,7 @@ class Load:
     errors: int = 0
     peak_rss: float = float("nan")
     client_cpu: float = float("nan")
+    floor_us: float = float("nan")  # bench/_floor.py's CPU per chunk for the same streams
     delays: list[int] = field(default_factory=list)
 
     def cpu_per_1000(self) -> float:
@@ -59,6 +68,9 @@ class Load:
 
     def cores(self) -> float:
         return self.cpu / self.wall
+
+    def per_chunk_us(self) -> float:
+        return self.cpu / self.chunks * 1e6 if self.chunks else float("nan")
 
     def delay(self, q: float) -> float:
         return percentile(self.delays, q) / 1e6
@@ -129,6 +141,7 @@ def run(quick: bool = False, levels: tuple[int, ...] = (100, 1000), seconds: flo
         for streams in levels:
             direct = Load(streams)
             asyncio.run(over_http(upstream.port, None, direct, None, rate, seconds))
+            direct.floor_us = floor(upstream.port, streams, int(rate * seconds), rate, seconds)
             bridge = Load(streams)
             with bridge_serve() as (socket, proc, _):
                 asyncio.run(through_bridge(str(socket), upstream.base, bridge, proc.pid, rate, seconds))
@@ -139,6 +152,16 @@ def run(quick: bool = False, levels: tuple[int, ...] = (100, 1000), seconds: flo
                     asyncio.run(over_http(port, LITELLM_KEY, litellm, proxy.pid, rate, seconds))
             results.append((direct, bridge, litellm))
     return rows(results, quick, rate)
+
+
+def floor(port: int, streams: int, n: int, rate: float, seconds: float) -> float:
+    """CPU µs per chunk of bench/_floor.py reading the same streams (NaN if it failed)."""
+    run = subprocess.run([sys.executable, str(BENCH / "_floor.py"), str(port), str(streams), str(n), str(rate)],
+                         capture_output=True, text=True, timeout=seconds * 3 + 30)  # fmt: skip
+    if run.returncode != 0:
+        return float("nan")
+    figures = json.loads(run.stdout)
+    return float(figures["cpu"]) / figures["chunks"] * 1e6
 
 
 def rows(results: list[tuple[Load, Load, Load | None]], quick: bool, rate: float) -> list[Row]:
@@ -158,6 +181,11 @@ def rows(results: list[tuple[Load, Load, Load | None]], quick: bool, rate: float
                 cell(litellm, "{:.0f}", lambda x: x.errors), "0", bridge.errors == 0),
             Row(name, "server CPU s per 1,000 chunks", f"{bridge.cpu_per_1000():.3f}", "",
                 cell(litellm, "{:.3f}", Load.cpu_per_1000), "ahead of LiteLLM", ahead(Load.cpu_per_1000)),
+            Row(name, "server CPU per chunk (direct: the floor, a reader that only counts reads)",
+                f"{bridge.per_chunk_us():.1f} µs", f"{direct.floor_us:.1f} µs",
+                cell(litellm, "{:.1f} µs", Load.per_chunk_us)),
+            Row(name, "chunks delivered per second", f"{bridge.chunks / bridge.wall:,.0f}",
+                f"{direct.chunks / direct.wall:,.0f}", cell(litellm, "{:,.0f}", lambda x: x.chunks / x.wall)),
             Row(name, "server CPU, cores", f"{bridge.cores():.2f}", "", cell(litellm, "{:.2f}", Load.cores),
                 f"< 1, keeping pace (delay p50 < {PACE_MS} ms)" if bridge.streams >= 1000 else "ahead of LiteLLM",
                 ahead(Load.cores) and (bridge.streams < 1000 or (bridge.cores() < 1 and bridge.delay(50) < PACE_MS))),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 import orjson
@@ -23,10 +22,11 @@ import orjson
 JSONDecodeError = json.JSONDecodeError  # a ValueError; orjson's is a subclass of it
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-# 19 digits in a row may be an integer beyond 64 bits (-2**63 - 1 has 19); a string holding such a run
-# only takes the slower exact path.
-_LONG_DIGITS_B = re.compile(rb"[0-9]{19}")
-_LONG_DIGITS_S = re.compile(r"[0-9]{19}")
+# 19 digits in a row may be an integer beyond 64 bits (-2**63 - 1 has 19); a message holding such a
+# run (in a number or a string) takes the slower exact path. Found by mapping every digit to "0" and
+# everything else to a space, then searching: a regular expression took 5 us per event here.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 19
 
 
 def dumpb(message: Any) -> bytes:
@@ -45,9 +45,9 @@ def dumps(message: Any) -> str:
 
 def loads(data: str | bytes) -> Any:
     """Strict JSON; :data:`JSONDecodeError` (a ValueError) for anything else."""
-    long_digits = _LONG_DIGITS_B.search(data) if isinstance(data, bytes) else _LONG_DIGITS_S.search(data)
-    if long_digits is None:
-        return orjson.loads(data)
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if _LONG_RUN not in raw.translate(_DIGITS_AS_ZERO):
+        return orjson.loads(raw)
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         return json.loads(text, parse_constant=_not_json, parse_float=_finite)

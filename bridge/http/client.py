@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 
 from bridge.http.connect import Proxy, ProxySettings, default_ssl_context, open_connection
@@ -38,13 +38,24 @@ from bridge.http.request import Origin, encode_request, split_url
 from bridge.http.response import Response
 
 _PoolKey = tuple[Origin, Proxy | None]
+# How a connection is opened: (origin, proxy, TLS context or None, connect timeout) -> Connection.
+# The default is the network (bridge.http.connect); bench/normalize.py replays bytes in memory.
+Connector = Callable[[Origin, Proxy | None, ssl.SSLContext | None, float | None], Awaitable[Connection]]
 
 
 class HTTPClient:
     def __init__(
-        self, *, max_idle_per_origin: int = 20, ssl_context: ssl.SSLContext | None = None, trust_env: bool = True
+        self,
+        *,
+        max_idle_per_origin: int = 20,
+        ssl_context: ssl.SSLContext | None = None,
+        trust_env: bool = True,
+        connector: Connector = open_connection,
     ) -> None:
+        """``trust_env``: use the proxies the environment names; ``ssl_context``: instead of
+        :func:`bridge.http.connect.default_ssl_context`."""
         self.max_idle_per_origin = max_idle_per_origin
+        self._connector = connector
         self._ssl_context = ssl_context
         self._trust_env = trust_env
         self._proxies: ProxySettings | None = None
@@ -109,7 +120,7 @@ class HTTPClient:
 
     async def _open(self, key: _PoolKey, connect_timeout: float | None) -> Connection:
         origin, proxy = key
-        connection = await open_connection(origin, proxy, self._tls_for(origin), connect_timeout)
+        connection = await self._connector(origin, proxy, self._tls_for(origin), connect_timeout)
         self._in_use.add(connection)
         return connection
 

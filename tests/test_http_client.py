@@ -42,6 +42,8 @@ def _parse(pieces: list[bytes], method: str = "GET", eof: bool = False) -> tuple
         events += parser.feed(piece)
     if eof:
         events += parser.feed_eof()
+    if parser.error is not None:
+        raise parser.error
     heads = [e for e in events if isinstance(e, ResponseHead)]
     assert len(heads) <= 1 and (not heads or events[0] is heads[0])
     body = b"".join(e for e in events if isinstance(e, bytes))
@@ -154,11 +156,16 @@ def test_malformed_chunks_are_rejected(chunks: bytes) -> None:
 
 
 def test_a_head_over_64_kib_is_rejected_even_when_it_trickles_in() -> None:
-    parser = ResponseParser()
-    parser.feed(b"HTTP/1.1 200 OK\r\n")
+    filler = [b"X-Filler: " + b"a" * 1000 + b"\r\n"] * 100
     with pytest.raises(RemoteProtocolError, match="larger than 65536"):
-        for _ in range(100):
-            parser.feed(b"X-Filler: " + b"a" * 1000 + b"\r\n")
+        _parse([b"HTTP/1.1 200 OK\r\n", *filler])
+
+
+def test_the_chunks_before_a_malformed_one_in_the_same_read_are_kept() -> None:
+    parser = ResponseParser()
+    events = parser.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n2\r\ncd\r\nzz\r\n")
+    assert events[1:] == [b"ab", b"cd"] and isinstance(parser.error, RemoteProtocolError)
+    assert parser.feed(b"2\r\nef\r\n") == [] and not parser.keep_alive
 
 
 def test_the_user_agent_version_is_the_distributions() -> None:

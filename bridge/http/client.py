@@ -12,8 +12,10 @@ The block is entered once the response head is in. Leaving it before the body ha
 error, a ``break``, the task being cancelled) aborts the connection, so the server sees the close
 at once; a connection whose answer was read to its end goes back to the pool, unless either side
 said ``Connection: close``. The pool keeps up to ``max_idle_per_origin`` idle connections per
-origin (and proxy) and puts no cap on connections in use: each streamed chat holds one for its
-whole answer, and a thousand at once must not wait for each other.
+origin (and proxy), each for up to ``keepalive_expiry`` seconds (5, as httpx: servers close idle
+connections too, and an fd held for nothing is a leak to a soak test), and puts no cap on
+connections in use: each streamed chat holds one for its whole answer, and a thousand at once
+must not wait for each other.
 
 A pooled connection may have been closed by the server while it was idle. If the event loop has
 seen that, the connection is dropped when taken; if it has not, the request fails before any byte
@@ -48,6 +50,7 @@ class HTTPClient:
         self,
         *,
         max_idle_per_origin: int = 20,
+        keepalive_expiry: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         trust_env: bool = True,
         connector: Connector = open_connection,
@@ -55,11 +58,12 @@ class HTTPClient:
         """``trust_env``: use the proxies the environment names; ``ssl_context``: instead of
         :func:`bridge.http.connect.default_ssl_context`."""
         self.max_idle_per_origin = max_idle_per_origin
+        self.keepalive_expiry = keepalive_expiry
         self._connector = connector
         self._ssl_context = ssl_context
         self._trust_env = trust_env
         self._proxies: ProxySettings | None = None
-        self._idle: dict[_PoolKey, list[Connection]] = {}
+        self._idle: dict[_PoolKey, list[tuple[Connection, float]]] = {}  # newest last, with when it went idle
         self._in_use: set[Connection] = set()
 
     def stream(
@@ -77,8 +81,8 @@ class HTTPClient:
 
     async def aclose(self) -> None:
         """Close the idle connections and abort those still in use."""
-        for connections in self._idle.values():
-            for connection in connections:
+        for idle in self._idle.values():
+            for connection, _ in idle:
                 connection.close()
         self._idle.clear()
         for connection in self._in_use:
@@ -108,9 +112,15 @@ class HTTPClient:
         return self._ssl_context
 
     def _take_idle(self, key: _PoolKey) -> Connection | None:
+        """The newest idle connection to ``key`` that is still open; expired ones (any origin's)
+        are closed on the way."""
+        oldest = asyncio.get_running_loop().time() - self.keepalive_expiry
+        for pooled in self._idle.values():
+            while pooled and pooled[0][1] < oldest:
+                pooled.pop(0)[0].close()
         idle = self._idle.get(key)
         while idle:
-            connection = idle.pop()
+            connection, _ = idle.pop()
             if connection.usable:
                 connection.reused = True
                 self._in_use.add(connection)
@@ -129,7 +139,7 @@ class HTTPClient:
         if connection.finish() and connection.usable:
             idle = self._idle.setdefault(key, [])
             if len(idle) < self.max_idle_per_origin:
-                idle.append(connection)
+                idle.append((connection, asyncio.get_running_loop().time()))
                 return
         connection.abort()
 

@@ -2,12 +2,14 @@
 the reader takes what they buffered.
 
 Why a protocol rather than a stream: on a streamed answer every chunk comes in its own read, and
-the cost per read is the point. Here a read that finds body bytes buffered returns them at once;
-only a reader that finds the buffer empty waits, on one future that ``data_received`` resolves.
-No task, cancel scope or timer is made per read:
+the cost per read is the point. Here a read that finds body bytes buffered returns the oldest
+piece at once (one HTTP chunk, or what one network read gave of a body with a length: the
+pieces are kept apart, so what was sent before a malformed chunk or event is delivered before
+the error, as it was sent); only a reader that finds the buffer empty waits, on one future that
+``data_received`` resolves. No task, cancel scope or timer is made per read:
 
 - flow control: reading pauses when more than :data:`HIGH_WATER` bytes wait for the reader and
-  resumes when it has taken them;
+  resumes when it has taken them down to :data:`LOW_WATER`;
 - timeouts: ``data_received`` notes the time of the last data, and one ``loop.call_at`` timer
   serves a whole response. When it fires it fails a waiting reader that has had no data for its
   timeout, or sets itself again for when that would be; while the reader is busy it lapses.
@@ -20,11 +22,13 @@ future and nothing else; whoever owns the connection then aborts it (:mod:`bridg
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from bridge.http.errors import HTTPError, ReadError, ReadTimeout, RemoteProtocolError
 from bridge.http.parser import ResponseHead, ResponseParser
 
 HIGH_WATER = 256 * 1024
+LOW_WATER = 64 * 1024
 
 
 class StaleConnection(ReadError):
@@ -40,7 +44,7 @@ class Connection(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._parser: ResponseParser | None = None  # None while idle
         self._head: ResponseHead | None = None
-        self._body: list[bytes] = []
+        self._body: deque[bytes] = deque()
         self._buffered = 0
         self._ended = False
         self._got_bytes = False  # any byte of the current answer
@@ -68,14 +72,7 @@ class Connection(asyncio.Protocol):
             self._fail(RemoteProtocolError("data from the server while no request was open", self.origin))
             self.abort()
             return
-        try:
-            events = parser.feed(data)
-        except RemoteProtocolError as exc:
-            exc.origin = self.origin
-            self._fail(exc)
-            self.abort()
-            return
-        for event in events:
+        for event in parser.feed(data):
             if isinstance(event, bytes):
                 self._body.append(event)
                 self._buffered += len(event)
@@ -83,6 +80,11 @@ class Connection(asyncio.Protocol):
                 self._head = event
             else:
                 self._ended = True
+        if parser.error is not None:  # after the body bytes that came before it, which the reader gets first
+            parser.error.origin = self.origin
+            self._fail(parser.error)
+            self.abort()
+            return
         if self._buffered > HIGH_WATER and not self._paused and self.transport is not None:
             self._paused = True
             self.transport.pause_reading()
@@ -122,8 +124,7 @@ class Connection(asyncio.Protocol):
         return self._head
 
     async def read_some(self, deadline: float | None, gap: float | None) -> bytes:
-        """Body bytes, all that is buffered; ``b""`` at the end of the body. A wait is bounded as
-        :meth:`read_head`'s is."""
+        """The next piece of the body; ``b""`` at its end. A wait is bounded as :meth:`read_head`'s is."""
         body = self._body
         if not body:
             if self._ended:
@@ -133,10 +134,9 @@ class Connection(asyncio.Protocol):
                 await self._wait()
             if not body:
                 return b""
-        data = body[0] if len(body) == 1 else b"".join(body)
-        body.clear()
-        self._buffered = 0
-        if self._paused and self.transport is not None:
+        data = body.popleft()
+        self._buffered -= len(data)
+        if self._paused and self._buffered <= LOW_WATER and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
         return data

@@ -2,14 +2,16 @@
 
 :meth:`ResponseParser.feed` takes whatever one network read gave and returns the events it
 completes: one :class:`ResponseHead` (interim 1xx responses are skipped), body pieces as
-``bytes`` (as they arrive, never held back until a chunk is whole), then :data:`END`. Any split of
+``bytes`` (as they arrive, never held back until a chunk is whole), then :data:`END`. Malformed
+input sets :attr:`ResponseParser.error` and ends the parse; the events before it in the same
+read are still returned, so a reader gets every chunk the server sent well before the error. Any split of
 the same response gives the same head, the same body bytes and one END (tests/test_http_client.py
 checks it under hypothesis). :meth:`ResponseParser.feed_eof` reports the connection's end, which
 is the end of a body delimited by close and an error everywhere else (the caller's to raise).
 
 Framing follows RFC 9112 §6.3: no body after HEAD, 1xx, 204, 304 or a 2xx to CONNECT; else
 ``Transfer-Encoding: chunked`` (extensions ignored, trailers skipped), else ``Content-Length``,
-else read until close. Anything malformed raises :class:`RemoteProtocolError`: a head over
+else read until close. Anything malformed is a :class:`RemoteProtocolError`: a head over
 ``max_head`` bytes, an obs-folded or nameless header line, a bad status line, other transfer
 codings, conflicting lengths, a chunk size that is not hex.
 
@@ -63,15 +65,24 @@ class ResponseParser:
         self._remaining = 0  # bytes left of the current chunk or Content-Length body
         self.head: ResponseHead | None = None
         self.keep_alive = True  # whether the connection may carry another request afterwards
+        self.error: RemoteProtocolError | None = None  # set once, for good: nothing is parsed after it
 
     @property
     def complete(self) -> bool:
         return self._state == _DONE
 
     def feed(self, data: bytes) -> list[Event]:
+        events: list[Event] = []
+        if self.error is None:
+            try:
+                self._parse(data, events)
+            except RemoteProtocolError as exc:
+                self.error, self.keep_alive = exc, False
+        return events
+
+    def _parse(self, data: bytes, events: list[Event]) -> None:
         if self._buffer:
             data, self._buffer = self._buffer + data, b""
-        events: list[Event] = []
         pos, size, state = 0, len(data), self._state
         while pos < size:
             if state == _CHUNK_SIZE:
@@ -137,7 +148,6 @@ class ResponseParser:
                 self.keep_alive = False
                 break
         self._state = state
-        return events
 
     def feed_eof(self) -> list[Event]:
         """The server closed the connection: the end of a close-delimited body, else no event."""

@@ -284,6 +284,16 @@ async def test_two_sequential_requests_share_one_connection() -> None:
 
 
 @pytest.mark.anyio
+async def test_an_idle_connection_past_the_keepalive_expiry_is_closed_not_reused() -> None:
+    async with serve(answering(OK, OK)) as (port, peers), HTTPClient(keepalive_expiry=0) as client:
+        await get(client, f"http://127.0.0.1:{port}/")
+        await get(client, f"http://127.0.0.1:{port}/")
+        with anyio.fail_after(1):
+            await peers[0].closed.wait()
+    assert len(peers) == 2
+
+
+@pytest.mark.anyio
 async def test_a_body_is_sent_with_its_length_and_the_callers_headers_win() -> None:
     async with serve(answering(OK)) as (port, peers), HTTPClient() as client:
         headers = {"User-Agent": "mine", "Content-Type": "application/json", "Content-Length": "999"}

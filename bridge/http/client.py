@@ -116,7 +116,7 @@ class HTTPClient:
         are closed on the way."""
         oldest = asyncio.get_running_loop().time() - self.keepalive_expiry
         for pooled in self._idle.values():
-            while pooled and pooled[0][1] < oldest:
+            while pooled and pooled[0][1] <= oldest:
                 pooled.pop(0)[0].close()
         idle = self._idle.get(key)
         while idle:

@@ -6,7 +6,8 @@ each wire format, in memory (no sockets), beside LiteLLM's streaming path measur
 The reply is ``tests/fake_provider``'s well-formed text reply in each provider's format, one event
 per HTTP chunk, every delta different. The bridge is measured twice: its decoders alone (framer
 plus the provider's chunk decoder, bytes in, StreamChunks out) and its whole provider path
-(``Provider.stream_chat`` over an in-memory ``httpx2.MockTransport``). LiteLLM runs
+(``Provider.stream_chat`` over bridge.http with an in-memory transport that replays the reply one
+HTTP chunk per event-loop turn, so each chunk is one read, as on a paced stream). LiteLLM runs
 ``acompletion(stream=True)`` over an in-memory ``httpx.MockTransport`` in its own Python
 (bench/_litellm_normalize.py), so both include their HTTP client's framing and neither touches the
 network. Medians of ``--runs``; CPU is ``time.process_time``.
@@ -18,20 +19,24 @@ import argparse
 import asyncio
 import base64
 import json
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from _common import BENCH, NOT_INSTALLED, ROOT, Row, litellm_python, median, print_table
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-import httpx2
 from fake_provider.replies import BASE_PATHS, text_reply
 
+from bridge.http import HTTPClient
+from bridge.http.connect import Proxy
+from bridge.http.connection import Connection
+from bridge.http.request import Origin
 from bridge.providers import BUILTIN, ModelConfig
 from bridge.providers._http import ChunkDecoder, _framer
 from bridge.providers._openai_chat import ChatDecoder
@@ -69,10 +74,17 @@ def decoders_alone(provider: str, content_type: str, steps: list[bytes]) -> tupl
 
 
 async def provider_path(provider: str, content_type: str, steps: list[bytes]) -> tuple[float, int]:
-    def answer(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, headers={"Content-Type": content_type}, stream=_Body(steps))
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    pieces = [head, *(b"%x\r\n%s\r\n" % (len(step), step) for step in steps), b"0\r\n\r\n"]
 
-    async with httpx2.AsyncClient(transport=httpx2.MockTransport(answer)) as http:
+    async def replay(
+        origin: Origin, proxy: Proxy | None, tls: ssl.SSLContext | None, connect_timeout: float | None
+    ) -> Connection:
+        connection = Connection(str(origin))
+        connection.connection_made(_Replay(connection, pieces))
+        return connection
+
+    async with HTTPClient(connector=replay) as http:
         spec = BUILTIN.get(provider)
         instance = spec.load()(provider, http)
         base = "http://provider.test" + BASE_PATHS.get(provider, "")
@@ -82,13 +94,38 @@ async def provider_path(provider: str, content_type: str, steps: list[bytes]) ->
         return time.process_time() - started, count
 
 
-class _Body(httpx2.AsyncByteStream):
-    def __init__(self, steps: list[bytes]) -> None:
-        self._steps = steps
+class _Replay(asyncio.Transport):
+    """A transport that answers the request written to it with ``pieces``, one per loop turn."""
 
-    async def __aiter__(self) -> Any:
-        for step in self._steps:
-            yield step
+    def __init__(self, protocol: Connection, pieces: list[bytes]) -> None:
+        super().__init__()
+        self._protocol, self._pieces, self._closing = protocol, iter(pieces), False
+        self._loop = asyncio.get_running_loop()
+
+    def write(self, data: Any) -> None:
+        self._loop.call_soon(self._next, iter(self._pieces))
+
+    def _next(self, pieces: Iterator[bytes]) -> None:
+        piece = next(pieces, None)
+        if piece is not None and not self._closing:
+            self._protocol.data_received(piece)
+            self._loop.call_soon(self._next, pieces)
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def close(self) -> None:
+        if not self._closing:
+            self._closing = True
+            self._loop.call_soon(self._protocol.connection_lost, None)
+
+    abort = close
+
+    def pause_reading(self) -> None:  # the reader takes every piece before the next: never reached
+        pass
+
+    def resume_reading(self) -> None:
+        pass
 
 
 def litellm_figures(bodies: dict[str, tuple[str, list[bytes]]], runs: int) -> dict[str, Any] | str:

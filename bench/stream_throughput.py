@@ -1,10 +1,11 @@
-"""Streaming throughput: a 10,000-chunk reply from the loopback fake provider server, read four ways.
+"""Streaming throughput: a 10,000-chunk reply from the loopback fake provider server, read five ways.
 
-1. bare httpx2: the same HTTP stream read with the HTTP client alone (``aiter_bytes``), no parsing;
-2. the provider layer: ``OpenAIProvider.stream_chat`` (SSE decoding, JSON, StreamChunks);
-3. the engine: ``Engine.chat``, what the CLI, JSON-RPC and MCP surfaces call (adds the task
+1. bare httpx2: the same HTTP stream read with httpx2 alone (``aiter_bytes``), no parsing;
+2. bare bridge.http: read with the bridge's own HTTP client alone (``read_some``), no parsing;
+3. the provider layer: ``OpenAIProvider.stream_chat`` over bridge.http (SSE decoding, JSON, StreamChunks);
+4. the engine: ``Engine.chat``, what the CLI, JSON-RPC and MCP surfaces call (adds the task
    hand-off and the log line);
-4. LiteLLM: ``litellm.acompletion(..., stream=True, api_base=...)`` against the same server.
+5. LiteLLM: ``litellm.acompletion(..., stream=True, api_base=...)`` against the same server.
 
 The server runs in a child process, so the CPU time measured here (``time.process_time``) is the
 client's alone. Each event carries a different delta (LiteLLM aborts a stream that repeats one
@@ -16,6 +17,7 @@ repository on ``sys.path``) and, for the LiteLLM row, ``litellm``; see bench/REA
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -33,6 +35,7 @@ from fake_provider import FakeServer  # noqa: E402
 from fake_provider.replies import text_reply  # noqa: E402
 
 from bridge.engine import Engine  # noqa: E402
+from bridge.http import HTTPClient  # noqa: E402
 from bridge.providers import ModelConfig  # noqa: E402
 from bridge.providers.openai import OpenAIProvider  # noqa: E402
 from bridge.redact import Secret  # noqa: E402
@@ -57,8 +60,19 @@ async def bare_httpx(base: str) -> int:
             return sum([1 async for part in response.aiter_bytes() if part])
 
 
+async def bare_bridge_http(base: str) -> int:
+    async with HTTPClient() as http:
+        body = json.dumps({"model": "m", "messages": MESSAGES, "stream": True}).encode()
+        headers = {"Content-Type": "application/json"}
+        async with http.stream("POST", f"{base}/chat/completions", headers=headers, body=body) as response:
+            count = 0
+            while await response.read_some():
+                count += 1
+            return count
+
+
 async def provider_layer(base: str) -> int:
-    async with httpx2.AsyncClient() as http:
+    async with HTTPClient() as http:
         provider = OpenAIProvider("openai", http)
         config = ModelConfig(model="m", api_key=Secret(KEY), api_base=base)
         return sum([1 async for c in provider.stream_chat(MESSAGES, config, {}) if c["type"] == "text"])
@@ -104,7 +118,8 @@ def main() -> None:
         assert child.stdout is not None
         base = f"http://127.0.0.1:{child.stdout.readline().strip()}/v1"
         readers: list[tuple[str, Callable[[str], Awaitable[int]] | None]] = [
-            ("bare httpx2 (bytes only)", bare_httpx), ("bridge provider layer", provider_layer),
+            ("bare httpx2 (bytes only)", bare_httpx), ("bare bridge.http (bytes only)", bare_bridge_http),
+            ("bridge provider layer", provider_layer),
             ("bridge engine", engine), ("LiteLLM acompletion", litellm_stream),
         ]  # fmt: skip
         try:
@@ -114,14 +129,14 @@ def main() -> None:
         print(
             f"{args.chunks} chunks from a loopback server, median of {args.runs} runs, Python {sys.version.split()[0]}"
         )
-        print(f"{'reader':<26} {'chunks/s':>12} {'CPU µs/chunk':>13} {'wall s':>8}")
+        print(f"{'reader':<30} {'chunks/s':>12} {'CPU µs/chunk':>13} {'wall s':>8}")
         for name, read in readers:
             if read is None:
-                print(f"{name:<26} litellm not installed")
+                print(f"{name:<30} litellm not installed")
                 continue
             wall, cpu, count = anyio.run(measure, read, base, args.runs)
             chunks = args.chunks if name.startswith("bare") else count
-            print(f"{name:<26} {chunks / wall:>12,.0f} {cpu / chunks * 1e6:>13.1f} {wall:>8.3f}")
+            print(f"{name:<30} {chunks / wall:>12,.0f} {cpu / chunks * 1e6:>13.1f} {wall:>8.3f}")
             if not name.startswith("bare") and count != args.chunks:
                 print(f"  (got {count} text chunks, expected {args.chunks})")
     finally:

@@ -45,7 +45,7 @@ from bridge.types import ConfigResolver, SecretResolver
 from protocol import ChatRequest, ModelInfo, ProviderMetadata, ProviderStatus, StreamChunk
 
 if TYPE_CHECKING:
-    import httpx2
+    from bridge.http import HTTPClient
 
 log = logging.getLogger("openllm.engine")
 
@@ -73,7 +73,7 @@ class Engine:
         registry: Registry = BUILTIN,
         secrets: SecretResolver | None = None,
         config: ConfigResolver | None = None,
-        http: httpx2.AsyncClient | None = None,
+        http: HTTPClient | None = None,
     ) -> None:
         self.registry = registry
         if secrets is None or config is None:  # keys and config as the CLI finds them, without a workspace
@@ -242,15 +242,13 @@ class Engine:
             self._providers[spec.id] = provider
         return provider
 
-    def _http_client(self) -> httpx2.AsyncClient:
+    def _http_client(self) -> HTTPClient:
         if self._http is None:
-            import httpx2
+            from bridge.http import HTTPClient  # here, not at import: the mock chat path needs no HTTP
 
-            # No cap on connections: each streamed chat holds one for its whole answer, so a pool of
-            # N would make chat N+1 wait for another to finish, and fail after the pool timeout.
-            limits = httpx2.Limits(max_connections=None, max_keepalive_connections=20)
-            self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(60.0, connect=10.0), limits=limits,
-                                            follow_redirects=False)  # fmt: skip
+            # The client puts no cap on connections in use (each streamed chat holds one for its whole
+            # answer) and keeps up to 20 idle ones per origin; the timeouts are the providers' own.
+            self._http = HTTPClient(max_idle_per_origin=20)
         return self._http
 
 

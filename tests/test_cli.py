@@ -95,7 +95,8 @@ def test_log_line_goes_to_stderr_never_stdout(cli_env: dict[str, str]) -> None:
 
 def test_chat_path_does_not_import_the_mcp_sdk_or_the_http_client(cli_env: dict[str, str]) -> None:
     """Nor the other commands' parts: only the module of the command being run is loaded."""
-    heavy = ("mcp", "httpx2", "jsonschema", "pydantic", "bridge.server", "bridge.rpc", "bridge.host", "bridge.mcp")
+    heavy = ("mcp", "httpx2", "bridge.http", "jsonschema", "pydantic", "bridge.server", "bridge.rpc", "bridge.host",
+             "bridge.mcp")  # fmt: skip
     probe = (
         "import sys, io, contextlib\n"
         "from bridge.cli import main\n"

@@ -176,7 +176,7 @@ def test_the_serve_path_does_not_import_the_mcp_sdk(cli_env: dict[str, str], tmp
         "            assert [c async for c in client.chat('mock', 'echo', 'hi')][-1]['type'] == 'done'\n"
         "        tg.cancel_scope.cancel()\n"
         "anyio.run(main)\n"
-        "print(sorted(m for m in ('mcp', 'httpx2', 'pydantic') if m in sys.modules))\n"
+        "print(sorted(m for m in ('mcp', 'httpx2', 'bridge.http', 'pydantic') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=cli_env, timeout=60,
                             check=True)  # fmt: skip

@@ -17,9 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import httpx2
-
-from bridge import errors
+from bridge import errors, http
 from bridge.redact import redact
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
@@ -61,19 +59,19 @@ def from_payload(provider: str, payload: Mapping[str, Any]) -> errors.BridgeErro
     return _classify(provider, status or 500, message, payload, None, in_stream=True)
 
 
-def from_transport(provider: str, exc: httpx2.HTTPError) -> errors.BridgeError:
+def from_transport(provider: str, exc: http.HTTPError) -> errors.BridgeError:
     """Map the HTTP client's exceptions, most specific first."""
     where = _where(exc)
-    if isinstance(exc, httpx2.ConnectTimeout):
+    detail = redact(str(exc)) or type(exc).__name__
+    if isinstance(exc, http.ConnectTimeout):
         return errors.UpstreamTimeout(f"{provider}: timed out connecting to {where}")
-    if isinstance(exc, httpx2.TimeoutException):
+    if isinstance(exc, http.Timeout):
         return errors.UpstreamTimeout(f"{provider}: timed out talking to {where}")
-    if isinstance(exc, httpx2.ConnectError):
-        return errors.NetworkError(f"{provider}: cannot connect to {where}: {redact(str(exc)) or type(exc).__name__}")
-    if isinstance(exc, httpx2.TransportError):
-        detail = redact(str(exc)) or type(exc).__name__
-        return errors.NetworkError(f"{provider}: the connection to {where} failed: {detail}")
-    return errors.ProtocolError(f"{provider}: {type(exc).__name__}: {redact(str(exc))}")
+    if isinstance(exc, http.ConnectError):
+        return errors.NetworkError(f"{provider}: cannot connect to {where}: {detail}")
+    if isinstance(exc, http.InvalidRequest):  # a base URL, proxy or key that cannot go into a request
+        return errors.InvalidConfigError(f"{provider}: {detail}")
+    return errors.NetworkError(f"{provider}: the connection to {where} failed: {detail}")
 
 
 def retry_after(headers: Mapping[str, str], payload: Any = None) -> float | None:
@@ -180,9 +178,5 @@ def _non_json_summary(status: int, headers: Mapping[str, str], body: bytes) -> s
     return " ".join(text.split())[:_MAX_MESSAGE] or f"HTTP {status} with an empty body"
 
 
-def _where(exc: httpx2.HTTPError) -> str:
-    try:
-        url = exc.request.url
-    except RuntimeError:
-        return "the provider"
-    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}"
+def _where(exc: http.HTTPError) -> str:
+    return exc.origin or "the provider"

@@ -1,9 +1,10 @@
 """The one HTTP call every provider makes: open, check, frame, decode, retry.
 
-:func:`stream_chunks` sends a request with ``async with http.stream(...)`` (so cancelling the
-task closes the upstream connection), turns an error status into a :mod:`bridge.errors` error
-(:mod:`._errors`), frames the body by its content type (SSE, NDJSON, or a JSON value/array),
-and feeds each parsed JSON event to the provider's :class:`ChunkDecoder`.
+:func:`stream_chunks` sends a request with ``async with http.stream(...)`` (:mod:`bridge.http`;
+cancelling the task aborts the upstream connection as it leaves the block), turns an error status
+into a :mod:`bridge.errors` error (:mod:`._errors`), frames the body by its content type (SSE,
+NDJSON, or a JSON value/array), and feeds each parsed JSON event to the provider's
+:class:`ChunkDecoder`.
 
 Retries happen only while nothing has reached the caller: a retryable error (connect failure,
 reset, timeout, status 429/500/502/503/504/529) before the first chunk starts a new attempt after
@@ -12,23 +13,26 @@ reset, timeout, status 429/500/502/503/504/529) before the first chunk starts a 
 ``first_byte`` (request sent until response headers and the first body bytes), ``gap`` (silence
 between two reads of the body). All come from :class:`bridge.providers.base.Timeouts`, overridden
 per provider by the config field ``timeouts: {connect: 5, first_byte: 30, gap: 20, ...}``;
-``max_event_bytes`` bounds one line or event (16 MiB by default).
+``max_event_bytes`` bounds one line or event (16 MiB by default); error bodies are read up to
+64 KiB. The timeouts are the HTTP client's own (one timer per response, not one per read).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
+import json
 import logging
 import random
 from collections.abc import AsyncGenerator, Callable, Mapping
-from contextlib import AsyncExitStack, aclosing
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anyio
-import httpx2
 
 from bridge import errors
+from bridge.http import HTTPClient, HTTPError, ReadTimeout
 from bridge.providers import _errors
 from bridge.providers._jsonstream import JSONValuesDecoder, NDJSONDecoder, parse_json
 from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
@@ -134,7 +138,7 @@ def _framer(content_type: str, max_event_bytes: int) -> _Framer:
 
 
 async def stream_chunks(
-    http: httpx2.AsyncClient,
+    http: HTTPClient,
     provider: str,
     request: HTTPRequest,
     config: ModelConfig,
@@ -168,32 +172,27 @@ async def stream_chunks(
 
 
 async def _attempt(
-    http: httpx2.AsyncClient,
+    http: HTTPClient,
     provider: str,
     request: HTTPRequest,
     limits: Timeouts,
     max_event: int,
     decoder: ChunkDecoder,
 ) -> AsyncGenerator[StreamChunk, None]:
-    timeout = httpx2.Timeout(None, connect=limits.connect, pool=limits.connect)
+    headers, body = _encoded(request)
+    phase = _Phase.HEAD
     try:
-        async with AsyncExitStack() as stack:
-            first_byte_deadline = anyio.current_time() + limits.first_byte
-            with anyio.move_on_after(limits.first_byte) as waiting:
-                response = await stack.enter_async_context(
-                    http.stream(
-                        request.method, request.url, headers=request.headers, json=request.json, timeout=timeout
-                    )
-                )
-            if waiting.cancelled_caught:
-                raise errors.UpstreamTimeout(f"{provider}: no response within {limits.first_byte:g}s")
-            if response.status_code >= 400:
-                body = await _read_limited(provider, response, limits.gap)
-                raise _errors.from_response(provider, response.status_code, response.headers, body)
+        async with http.stream(
+            request.method, request.url, headers=headers, body=body, connect_timeout=limits.connect,
+            first_byte_timeout=limits.first_byte, read_timeout=limits.gap,
+        ) as response:  # fmt: skip
+            phase = _Phase.FIRST_BYTES
+            if response.status >= 400:
+                error_body = await response.read(_MAX_ERROR_BODY)
+                raise _errors.from_response(provider, response.status, response.headers, error_body)
             framer = _framer(response.headers.get("content-type", ""), max_event)
-            parts = await stack.enter_async_context(aclosing(response.aiter_bytes()))
-            first_read = max(first_byte_deadline - anyio.current_time(), 0.0)
-            async for part in _TimedReads(provider, parts, first_read, limits.gap):
+            while part := await response.read_some():
+                phase = _Phase.BODY
                 for event in framer.feed(part):
                     for chunk in decoder.feed(event):
                         yield chunk
@@ -202,52 +201,51 @@ async def _attempt(
                     yield chunk
             for chunk in decoder.finish():
                 yield chunk
-    except httpx2.HTTPError as exc:
+    except ReadTimeout as exc:
+        raise _timed_out(provider, phase, limits) from exc
+    except HTTPError as exc:
         raise _errors.from_transport(provider, exc) from exc
 
 
-class _TimedReads:
-    """Body reads, each bounded: ``first`` seconds for the first, ``gap`` seconds for the rest."""
+class _Phase(enum.Enum):
+    """How far an exchange got, for the message of a read timeout."""
 
-    def __init__(self, provider: str, parts: AsyncGenerator[bytes, None], first: float, gap: float) -> None:
-        self._provider, self._parts, self._first, self._gap = provider, parts, first, gap
-        self._started = False
-
-    def __aiter__(self) -> _TimedReads:
-        return self
-
-    async def __anext__(self) -> bytes:
-        with anyio.move_on_after(self._gap if self._started else self._first):
-            part = await self._parts.__anext__()
-            self._started = True
-            return part
-        if self._started:
-            raise errors.UpstreamTimeout(f"{self._provider}: the stream stalled (no data for {self._gap:g}s)")
-        raise errors.UpstreamTimeout(f"{self._provider}: no response body within the first-byte timeout")
+    HEAD = "no response within {first_byte:g}s"
+    FIRST_BYTES = "no response body within the first-byte timeout ({first_byte:g}s)"
+    BODY = "the stream stalled (no data for {gap:g}s)"
 
 
-async def _read_limited(provider: str, response: httpx2.Response, gap: float) -> bytes:
-    """An error body, up to 64 KiB: enough for any message, bounded for a runaway one."""
-    body = bytearray()
-    async with aclosing(response.aiter_bytes()) as parts:
-        async for part in _TimedReads(provider, parts, gap, gap):
-            body += part
-            if len(body) >= _MAX_ERROR_BODY:
-                break
-    return bytes(body)
+def _timed_out(provider: str, phase: _Phase, limits: Timeouts) -> errors.UpstreamTimeout:
+    return errors.UpstreamTimeout(f"{provider}: {phase.value.format(first_byte=limits.first_byte, gap=limits.gap)}")
 
 
-async def get_json(http: httpx2.AsyncClient, provider: str, request: HTTPRequest, config: ModelConfig) -> Any:
+def _encoded(request: HTTPRequest) -> tuple[Mapping[str, str], bytes | None]:
+    """The headers and body to send: ``json`` serialized compactly, as httpx does, with its
+    ``Content-Type`` unless the provider gave one."""
+    if request.json is None:
+        return request.headers, None
+    body = json.dumps(request.json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    if any(name.lower() == "content-type" for name in request.headers):
+        return request.headers, body
+    return {**request.headers, "Content-Type": "application/json"}, body
+
+
+async def get_json(http: HTTPClient, provider: str, request: HTTPRequest, config: ModelConfig) -> Any:
     """A plain request for a JSON answer (model lists), with the same timeouts and error mapping."""
     limits = settings(config)
-    timeout = httpx2.Timeout(limits.gap, connect=limits.connect, pool=limits.connect)
+    headers, body = _encoded(request)
+    phase = _Phase.HEAD
     try:
-        with anyio.move_on_after(limits.first_byte + limits.gap) as waiting:
-            response = await http.request(request.method, request.url, headers=request.headers, timeout=timeout)
-    except httpx2.HTTPError as exc:
+        async with http.stream(
+            request.method, request.url, headers=headers, body=body, connect_timeout=limits.connect,
+            first_byte_timeout=limits.first_byte, read_timeout=limits.gap,
+        ) as response:  # fmt: skip
+            phase = _Phase.FIRST_BYTES
+            content = await response.read(_MAX_ERROR_BODY if response.status >= 400 else None)
+    except ReadTimeout as exc:
+        raise _timed_out(provider, phase, limits) from exc
+    except HTTPError as exc:
         raise _errors.from_transport(provider, exc) from exc
-    if waiting.cancelled_caught:
-        raise errors.UpstreamTimeout(f"{provider}: no answer within {limits.first_byte + limits.gap:g}s")
-    if response.status_code >= 400:
-        raise _errors.from_response(provider, response.status_code, response.headers, response.content)
-    return parse_json(response.content, "response")
+    if response.status >= 400:
+        raise _errors.from_response(provider, response.status, response.headers, content)
+    return parse_json(content, "response")

@@ -22,8 +22,7 @@ from bridge.errors import InternalError
 from protocol import ChatMessage, ModelInfo, StreamChunk, StreamOptions
 
 if TYPE_CHECKING:
-    import httpx2
-
+    from bridge.http import HTTPClient
     from bridge.redact import Secret
 
 
@@ -62,11 +61,11 @@ class ModelConfig:
 class Provider(abc.ABC):
     """One provider's API. ``http`` is None only for providers that need no network (mock)."""
 
-    def __init__(self, provider_id: str, http: httpx2.AsyncClient | None = None) -> None:
+    def __init__(self, provider_id: str, http: HTTPClient | None = None) -> None:
         self.id = provider_id
         self.http = http
 
-    def client(self) -> httpx2.AsyncClient:
+    def client(self) -> HTTPClient:
         """The shared HTTP client, for providers that speak HTTP."""
         if self.http is None:
             raise InternalError(f"provider {self.id} was created without an HTTP client")

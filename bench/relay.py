@@ -1,12 +1,13 @@
-"""Relay: one streamed reply from the upstream, read (a) directly with httpx2, (b) through
-``openllm-bridge serve`` over its Unix socket, (c) through the LiteLLM proxy in front of the same
-upstream. Time to first chunk (p50, p99) over many short replies, chunks per second over a
-2,000-chunk reply, and the server's CPU per chunk, the three paths interleaved run by run.
+"""Relay: one streamed reply from the upstream, read (a) directly with the bridge's own HTTP client
+(bridge.http), (b) through ``openllm-bridge serve`` over its Unix socket, (c) through the LiteLLM
+proxy in front of the same upstream; and, for reference, directly with httpx2. Time to first chunk
+(p50, p99) over many short replies, chunks per second over a 2,000-chunk reply, and the server's
+CPU per chunk, the paths interleaved run by run.
 
     .venv/bin/python bench/relay.py [--quick] [--chunks 2000] [--runs 5] [--ttfc-runs 100]
 
-Every reader parses each event's JSON and takes the text out (httpx2 plus an SSE splitter for
-(a) and (c); the socket's NDJSON for (b)), so the three do the same work on the client side.
+Every reader parses each event's JSON and takes the text out (an HTTP client plus an SSE splitter
+for (a) and (c); the socket's NDJSON for (b)), so the three do the same work on the client side.
 TTFC runs from sending the request to reading the first content chunk, on a warm connection.
 """
 
@@ -40,6 +41,8 @@ from _common import (
     print_table,
 )
 
+from bridge.http import HTTPClient
+
 Reader = Callable[[Call, str], Awaitable[None]]
 
 
@@ -48,14 +51,34 @@ async def read_sse(http: httpx2.AsyncClient, url: str, key: str, call: Call, con
     call.sent_ns = time.monotonic_ns()
     async with http.stream("POST", url, json=body, headers={"Authorization": f"Bearer {key}"}) as response:
         response.raise_for_status()
-        buffer = b""
+        splitter = _SSESplitter(call)
         async for part in response.aiter_bytes():
-            buffer += part
-            *events, buffer = buffer.split(b"\n\n")
-            for event in events:
-                data = event.partition(b"data:")[2].strip()
-                if data and data != b"[DONE]":
-                    sse_event(call, json.loads(data))
+            splitter.feed(part)
+
+
+async def read_sse_lean(http: HTTPClient, url: str, key: str, call: Call, content: str) -> None:
+    body = json.dumps({"model": "m", "stream": True, "messages": [{"role": "user", "content": content}]}).encode()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    call.sent_ns = time.monotonic_ns()
+    async with http.stream("POST", url, headers=headers, body=body) as response:
+        if response.status != 200:
+            raise RuntimeError(f"the upstream answered {response.status}")
+        splitter = _SSESplitter(call)
+        while part := await response.read_some():
+            splitter.feed(part)
+
+
+class _SSESplitter:
+    def __init__(self, call: Call) -> None:
+        self.call, self.buffer = call, b""
+
+    def feed(self, part: bytes) -> None:
+        self.buffer += part
+        *events, self.buffer = self.buffer.split(b"\n\n")
+        for event in events:
+            data = event.partition(b"data:")[2].strip()
+            if data and data != b"[DONE]":
+                sse_event(self.call, json.loads(data))
 
 
 class Path3:
@@ -100,9 +123,13 @@ async def measure(paths: list[Path3], chunks: int, runs: int, ttfc_runs: int) ->
 async def _run(upstream: Upstream, socket: Path, bridge_pid: int, litellm: tuple[int, int] | None,
                chunks: int, runs: int, ttfc_runs: int) -> list[Path3]:  # fmt: skip
     bridge = await BridgeConnection.open(str(socket))
+    lean = HTTPClient()
     async with httpx2.AsyncClient(timeout=120) as http:
 
         async def direct(call: Call, content: str) -> None:
+            await read_sse_lean(lean, f"{upstream.base}/chat/completions", KEY, call, content)
+
+        async def direct_httpx2(call: Call, content: str) -> None:
             await read_sse(http, f"{upstream.base}/chat/completions", KEY, call, content)
 
         async def through_bridge(call: Call, content: str) -> None:
@@ -110,7 +137,8 @@ async def _run(upstream: Upstream, socket: Path, bridge_pid: int, litellm: tuple
             if "error" in answer:
                 raise RuntimeError(f"the bridge answered {answer['error']}")
 
-        paths = [Path3("direct", direct, None), Path3("bridge", through_bridge, bridge_pid)]
+        paths = [Path3("direct", direct, None), Path3("bridge", through_bridge, bridge_pid),
+                 Path3("httpx2", direct_httpx2, None)]  # fmt: skip
         if litellm is not None:
             port, pid = litellm
 
@@ -119,6 +147,7 @@ async def _run(upstream: Upstream, socket: Path, bridge_pid: int, litellm: tuple
 
             paths.append(Path3("litellm", through_litellm, pid))
         await measure(paths, chunks, runs, ttfc_runs)
+    await lean.aclose()
     await bridge.close()
     return paths
 
@@ -136,8 +165,8 @@ def run(quick: bool = False, chunks: int = 2000, runs: int = 5, ttfc_runs: int =
 
 
 def rows(paths: list[Path3], chunks: int, skipped_litellm: bool) -> list[Row]:
-    direct, bridge = paths[0], paths[1]
-    litellm = paths[2] if len(paths) > 2 else None
+    direct, bridge, httpx = paths[0], paths[1], paths[2]
+    litellm = paths[3] if len(paths) > 3 else None
     missing = "not run (--quick)" if skipped_litellm else NOT_INSTALLED
 
     def cell(path: Path3 | None, value: Callable[[Path3], float], fmt: str) -> str:
@@ -180,6 +209,8 @@ def rows(paths: list[Path3], chunks: int, skipped_litellm: bool) -> list[Row]:
         ratio_c = rate(bridge) / rate(litellm)
         out.insert(4, Row("relay", "throughput ratio bridge/LiteLLM (b/c)", f"{ratio_c:.1f}", "", "1", "> 1",
                           ratio_c > 1))  # fmt: skip
+    out.append(Row("relay", "for reference: direct with httpx2, TTFC p50 / chunks/s", "",
+                   f"{p50(httpx):.2f} ms / {rate(httpx):,.0f}"))  # fmt: skip
     return out
 
 

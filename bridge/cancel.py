@@ -12,20 +12,18 @@ import anyio
 
 
 class CancellationToken:
-    __slots__ = ("_event", "reason")
+    __slots__ = ("_event", "cancelled", "reason")
 
     def __init__(self) -> None:
         self._event = anyio.Event()
+        self.cancelled = False  # a plain attribute: the engine reads it for every chunk
         self.reason: str | None = None
 
     def cancel(self, reason: str = "cancelled by the caller") -> None:
-        if not self._event.is_set():
+        if not self.cancelled:
+            self.cancelled = True
             self.reason = reason
             self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
 
     async def wait(self) -> None:
         await self._event.wait()

@@ -150,7 +150,7 @@ class Engine:
 
         async def chunks() -> AsyncIterator[StreamChunk]:
             finished = False
-            while not finished and not cancel.cancelled:
+            while not finished:
                 chunk = await channel.get()
                 if chunk is None:  # the producer ended without a done chunk: if because the caller's own
                     await anyio.lowlevel.checkpoint_if_cancelled()  # scope was cancelled, that wins

@@ -63,6 +63,9 @@ class ChunkDecoder(Protocol):
         ...
 
 
+_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
 class ShapeGuard:
     """A decoder whose every call maps the exceptions of an unexpected event shape (a string
     where an object was documented, a list for a number, ...) to :class:`ProtocolError`.
@@ -76,21 +79,27 @@ class ShapeGuard:
     def __init__(self, provider: str, decoder: ChunkDecoder) -> None:
         self._provider, self._decoder = provider, decoder
 
+    # Each call is written out rather than passed to a helper: feed runs for every event.
     def feed(self, event: Any) -> list[StreamChunk]:
-        return self._guarded(self._decoder.feed, event)
-
-    def finish(self) -> list[StreamChunk]:
-        return self._guarded(self._decoder.finish)
-
-    def _guarded(self, call: Callable[..., list[StreamChunk]], *args: Any) -> list[StreamChunk]:
         try:
-            return call(*args)
+            return self._decoder.feed(event)
         except errors.BridgeError:
             raise
-        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
-            raise errors.ProtocolError(
-                f"{self._provider}: a streamed event of an unexpected shape ({type(exc).__name__}: {exc})"[:300]
-            ) from exc
+        except _SHAPE_ERRORS as exc:
+            raise self._unexpected(exc) from exc
+
+    def finish(self) -> list[StreamChunk]:
+        try:
+            return self._decoder.finish()
+        except errors.BridgeError:
+            raise
+        except _SHAPE_ERRORS as exc:
+            raise self._unexpected(exc) from exc
+
+    def _unexpected(self, exc: Exception) -> errors.ProtocolError:
+        return errors.ProtocolError(
+            f"{self._provider}: a streamed event of an unexpected shape ({type(exc).__name__}: {exc})"[:300]
+        )
 
 
 class _Framer(Protocol):
@@ -191,11 +200,16 @@ async def _attempt(
                 error_body = await response.read(_MAX_ERROR_BODY)
                 raise _errors.from_response(provider, response.status, response.headers, error_body)
             framer = _framer(response.headers.get("content-type", ""), max_event)
-            while part := await response.read_some():
+            part: bytes | None = await response.read_some()
+            while part:
                 phase = _Phase.BODY
                 for event in framer.feed(part):
                     for chunk in decoder.feed(event):
                         yield chunk
+                # the next piece of the same network read without a wait, else wait for one
+                part = response.read_buffered()
+                if part is None:
+                    part = await response.read_some()
             for event in framer.flush():
                 for chunk in decoder.feed(event):
                     yield chunk

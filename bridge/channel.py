@@ -49,7 +49,7 @@ class Channel(Generic[T]):
         if self._reader_gone:
             return False
         self._items.append(item)
-        _wake(self._getter)
+        wake(self._getter)
         return True
 
     async def get(self) -> T | None:
@@ -63,21 +63,22 @@ class Channel(Generic[T]):
             finally:
                 self._getter = None
         item = self._items.popleft()
-        _wake(self._putter)
+        wake(self._putter)
         return item
 
     def close(self) -> None:
         """The producer's end: the reader gets what is queued, then None."""
         self._closed = True
-        _wake(self._getter)
+        wake(self._getter)
 
     def abandon(self) -> None:
         """The reader's end: queued items are dropped and the producer's puts return False."""
         self._reader_gone = True
         self._items.clear()
-        _wake(self._putter)
+        wake(self._putter)
 
 
-def _wake(waiter: asyncio.Future[None] | None) -> None:
+def wake(waiter: asyncio.Future[None] | None) -> None:
+    """Resolve the future a side waits on, if it waits (also bridge/server/transport.py's waiters)."""
     if waiter is not None and not waiter.done():
         waiter.set_result(None)

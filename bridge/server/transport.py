@@ -25,6 +25,8 @@ import anyio
 import anyio.lowlevel
 from anyio.abc import ByteStream, SocketAttribute
 
+from bridge.channel import wake
+
 HIGH_WATER = 256 * 1024  # received bytes waiting for the reader above which the socket is not read
 
 
@@ -88,8 +90,8 @@ class TransportStream(ByteStream):
     async def aclose(self) -> None:
         self._closed = True
         self._transport.close()
-        _wake(self._reader)
-        _wake(self._drain)
+        wake(self._reader)
+        wake(self._drain)
         await anyio.lowlevel.checkpoint()
 
     # -- called by the protocol --------------------------------------------------------------
@@ -100,25 +102,22 @@ class TransportStream(ByteStream):
         if not self._reading_paused and self._received_bytes > HIGH_WATER:
             self._reading_paused = True
             self._transport.pause_reading()
-        _wake(self._reader)
+        wake(self._reader)
 
-    def _end(self, exc: BaseException | None) -> None:
-        if exc is None:
-            self._eof = True
-        elif self._lost is None:
-            self._lost = exc
-        _wake(self._reader)
+    def _eof_received(self) -> None:
+        self._eof = True
+        wake(self._reader)
 
     def _set_writable(self, writable: bool) -> None:
         self._writable = writable
         if writable:
-            _wake(self._drain)
+            wake(self._drain)
 
     def _connection_lost(self, exc: BaseException | None) -> None:
         self._lost = exc or ConnectionResetError("the connection closed")
         self._writable = True
-        _wake(self._reader)
-        _wake(self._drain)
+        wake(self._reader)
+        wake(self._drain)
 
 
 class StreamProtocol(asyncio.Protocol):
@@ -138,7 +137,7 @@ class StreamProtocol(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         assert self._stream is not None
-        self._stream._end(None)
+        self._stream._eof_received()
         return True  # keep the transport open for writing: a last answer may still go out
 
     def pause_writing(self) -> None:
@@ -151,10 +150,4 @@ class StreamProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._stream is not None:
-            self._stream._end(exc)
             self._stream._connection_lost(exc)
-
-
-def _wake(waiter: asyncio.Future[None] | None) -> None:
-    if waiter is not None and not waiter.done():
-        waiter.set_result(None)

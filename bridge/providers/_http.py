@@ -24,15 +24,15 @@ import enum
 import json
 import logging
 import random
-from collections.abc import AsyncGenerator, Callable, Mapping
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anyio
 
 from bridge import errors
-from bridge.http import HTTPClient, HTTPError, ReadTimeout
+from bridge.http import HTTPClient, HTTPError, ReadTimeout, Response
 from bridge.providers import _errors
 from bridge.providers._jsonstream import JSONValuesDecoder, NDJSONDecoder, parse_json
 from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
@@ -188,35 +188,56 @@ async def _attempt(
     max_event: int,
     decoder: ChunkDecoder,
 ) -> AsyncGenerator[StreamChunk, None]:
+    async with _exchange(http, provider, request, limits) as exchange:
+        response = exchange.response
+        if response.status >= 400:
+            error_body = await response.read(_MAX_ERROR_BODY)
+            raise _errors.from_response(provider, response.status, response.headers, error_body)
+        framer = _framer(response.headers.get("content-type", ""), max_event)
+        part: bytes | None = await response.read_some()
+        exchange.phase = _Phase.BODY
+        while part:
+            for event in framer.feed(part):
+                for chunk in decoder.feed(event):
+                    yield chunk
+            # the next piece of the same network read without a wait, else wait for one
+            part = response.read_buffered()
+            if part is None:
+                part = await response.read_some()
+        for event in framer.flush():
+            for chunk in decoder.feed(event):
+                yield chunk
+        for chunk in decoder.finish():
+            yield chunk
+
+
+class _Exchange:
+    """One request's response, and how far reading it got (for the message of a read timeout)."""
+
+    __slots__ = ("phase", "response")
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.phase = _Phase.FIRST_BYTES
+
+
+@asynccontextmanager
+async def _exchange(
+    http: HTTPClient, provider: str, request: HTTPRequest, limits: Timeouts
+) -> AsyncIterator[_Exchange]:
+    """``http.stream`` with the provider's timeouts; the client's errors, raised while the head is
+    awaited or in the caller's block, come out as bridge errors."""
     headers, body = _encoded(request)
-    phase = _Phase.HEAD
+    exchange: _Exchange | None = None
     try:
         async with http.stream(
             request.method, request.url, headers=headers, body=body, connect_timeout=limits.connect,
             first_byte_timeout=limits.first_byte, read_timeout=limits.gap,
         ) as response:  # fmt: skip
-            phase = _Phase.FIRST_BYTES
-            if response.status >= 400:
-                error_body = await response.read(_MAX_ERROR_BODY)
-                raise _errors.from_response(provider, response.status, response.headers, error_body)
-            framer = _framer(response.headers.get("content-type", ""), max_event)
-            part: bytes | None = await response.read_some()
-            while part:
-                phase = _Phase.BODY
-                for event in framer.feed(part):
-                    for chunk in decoder.feed(event):
-                        yield chunk
-                # the next piece of the same network read without a wait, else wait for one
-                part = response.read_buffered()
-                if part is None:
-                    part = await response.read_some()
-            for event in framer.flush():
-                for chunk in decoder.feed(event):
-                    yield chunk
-            for chunk in decoder.finish():
-                yield chunk
+            exchange = _Exchange(response)
+            yield exchange
     except ReadTimeout as exc:
-        raise _timed_out(provider, phase, limits) from exc
+        raise _timed_out(provider, exchange.phase if exchange else _Phase.HEAD, limits) from exc
     except HTTPError as exc:
         raise _errors.from_transport(provider, exc) from exc
 
@@ -246,20 +267,9 @@ def _encoded(request: HTTPRequest) -> tuple[Mapping[str, str], bytes | None]:
 
 async def get_json(http: HTTPClient, provider: str, request: HTTPRequest, config: ModelConfig) -> Any:
     """A plain request for a JSON answer (model lists), with the same timeouts and error mapping."""
-    limits = settings(config)
-    headers, body = _encoded(request)
-    phase = _Phase.HEAD
-    try:
-        async with http.stream(
-            request.method, request.url, headers=headers, body=body, connect_timeout=limits.connect,
-            first_byte_timeout=limits.first_byte, read_timeout=limits.gap,
-        ) as response:  # fmt: skip
-            phase = _Phase.FIRST_BYTES
-            content = await response.read(_MAX_ERROR_BODY if response.status >= 400 else None)
-    except ReadTimeout as exc:
-        raise _timed_out(provider, phase, limits) from exc
-    except HTTPError as exc:
-        raise _errors.from_transport(provider, exc) from exc
+    async with _exchange(http, provider, request, settings(config)) as exchange:
+        response = exchange.response
+        content = await response.read(_MAX_ERROR_BODY if response.status >= 400 else None)
     if response.status >= 400:
         raise _errors.from_response(provider, response.status, response.headers, content)
     return parse_json(content, "response")

@@ -98,10 +98,7 @@ def _checker(type_name: str) -> Any:
     """The compiled yes/no validator of one type (jsonschema-rs)."""
     import jsonschema_rs
 
-    file = definitions().get(type_name)
-    if file is None:
-        raise KeyError(f"no schema defines {type_name}")
-    return jsonschema_rs.Draft202012Validator({"$ref": f"{BASE_URI}{file}#/$defs/{type_name}"}, registry=_registry())
+    return jsonschema_rs.Draft202012Validator(_ref(type_name), registry=_registry())
 
 
 @functools.cache
@@ -111,10 +108,15 @@ def _validator(type_name: str) -> Validator:
 
     resources = [(BASE_URI + file, Resource.from_contents(doc)) for file, doc in _documents().items()]
     registry: Registry[Any] = Registry().with_resources(resources)
+    return Draft202012Validator(_ref(type_name), registry=registry)
+
+
+def _ref(type_name: str) -> dict[str, str]:
+    """A schema that is ``type_name``'s definition, by reference into its file."""
     file = definitions().get(type_name)
     if file is None:
         raise KeyError(f"no schema defines {type_name}")
-    return Draft202012Validator({"$ref": f"{BASE_URI}{file}#/$defs/{type_name}"}, registry=registry)
+    return {"$ref": f"{BASE_URI}{file}#/$defs/{type_name}"}
 
 
 def _pointer(parts: Any) -> str:

@@ -1,7 +1,8 @@
 // End to end in a real VS Code: code-server 4.139.1 (VS Code 1.139) in headless Chromium, driven
 // with puppeteer-core. tests/test_vscode_e2e.py runs this script once and checks the report.
 //
-//   1. config    store a key in the configuration webview; its status then says it comes from the host
+//   1. config    store a key in the configuration webview (the page re-rendered halfway through the
+//                typing keeps it); its status then says it comes from the host
 //   2. chat      pick an Open LLM model in the Chat view's model picker, send "@openllm …", and see
 //                the reply stream in (a partial answer is seen before the whole one)
 //   3. probe     a second extension uses vscode.lm: a streamed answer, a tool call round trip
@@ -187,7 +188,14 @@ async function configStep(page) {
   await commandPalette(page, 'Open LLM: Configure Providers and Keys');
   const frame = await firstWebviewFrame(page, 'openllm-config');
   await frame.waitForSelector('#key-openai', { timeout: 60_000 });
-  await frame.type('#key-openai', env('E2E_KEY'));
+  // New state re-renders the page whenever it arrives (the bridge, a setting or a save changed);
+  // one arriving halfway through the key must keep what was typed, and the focus.
+  const key = env('E2E_KEY');
+  const half = Math.floor(key.length / 2);
+  await frame.type('#key-openai', key.slice(0, half));
+  await frame.evaluate(() => window.postMessage({ type: 'notice', text: 'a render while the key is typed' }, '*'));
+  await until('the page rendered again', () => frame.$eval('#notice', (el) => el.textContent.startsWith('a render')));
+  await page.keyboard.type(key.slice(half));
   await frame.click('#save-key-openai');
   const source = await until('the openai key status to say host', () =>
     frame.$eval('#key-status-openai', (el) => (el.getAttribute('data-source') === 'host' ? el.textContent : null)),

@@ -9,6 +9,11 @@
   /** @type {any} */ let state = null;
   /** @type {Record<string, string[]>} */ const discovered = {};
   let notice = { text: '', error: false };
+  /** What the user typed or ticked and has not sent yet, by data-draft name: a render (new state
+   * arrives whenever the bridge, the settings or a save change) must not wipe it. */
+  /** @type {Map<string, string | boolean>} */ const drafts = new Map();
+  /** @param {string} prefix */
+  const dropDrafts = (prefix) => { for (const name of [...drafts.keys()]) if (name.startsWith(prefix)) drafts.delete(name); };
 
   /** @param {string} tag @param {Record<string, any>} [attrs] @param {(Node|string)[]} [children] */
   function el(tag, attrs = {}, children = []) {
@@ -48,22 +53,22 @@
     const badge = status && status.available ? el('span', { class: 'badge ok' }, ['available']) : el('span', { class: 'badge' }, [status ? status.reason || 'unavailable' : '']);
     const card = el('section', { class: 'card', id: `provider-${id}` }, [el('h3', {}, [p.display_name, badge])]);
     if (p.needs_key) {
-      const input = el('input', { type: 'password', id: `key-${id}`, placeholder: p.env_vars.join(' or ') || 'API key', autocomplete: 'off' });
+      const input = el('input', { type: 'password', id: `key-${id}`, 'data-draft': `key:${id}`, placeholder: p.env_vars.join(' or ') || 'API key', autocomplete: 'off' });
       card.append(
         el('div', { class: 'row' }, [el('label', {}, ['Key']), el('span', { id: `key-status-${id}`, 'data-source': p.key && p.key.found ? p.key.source : '' }, [keyText(p.key)])]),
         el('div', { class: 'row' }, [
           input,
-          el('button', { id: `save-key-${id}`, onclick: () => { if (input.value) vscode.postMessage({ type: 'saveKey', provider: id, value: input.value }); input.value = ''; } }, ['Save key']),
+          el('button', { id: `save-key-${id}`, onclick: () => { if (input.value) vscode.postMessage({ type: 'saveKey', provider: id, value: input.value }); input.value = ''; drafts.delete(`key:${id}`); } }, ['Save key']),
           el('button', { class: 'secondary', id: `delete-key-${id}`, disabled: !(p.key && p.key.found), onclick: () => vscode.postMessage({ type: 'deleteKey', provider: id }) }, ['Remove']),
         ]),
       );
     }
-    const enabled = el('input', { type: 'checkbox', id: `enabled-${id}`, checked: conf.enabled === true });
-    const base = el('input', { type: 'text', id: `base-${id}`, value: conf.api_base || '', placeholder: p.default_api_base || 'base URL', size: 30 });
+    const enabled = el('input', { type: 'checkbox', id: `enabled-${id}`, 'data-draft': `provider:${id}:enabled`, checked: conf.enabled === true });
+    const base = el('input', { type: 'text', id: `base-${id}`, 'data-draft': `provider:${id}:base`, value: conf.api_base || '', placeholder: p.default_api_base || 'base URL', size: 30 });
     const chosen = new Set(conf.models || []);
     const names = [...new Set([...(conf.models || []), ...(discovered[id] || [])])];
     const models = el('div', { class: 'models', id: `models-${id}` },
-      names.length ? names.map((m) => el('label', {}, [el('input', { type: 'checkbox', value: m, checked: chosen.has(m) }), ` ${m}`])) : [el('span', { class: 'muted' }, ['all the provider lists'])]);
+      names.length ? names.map((m) => el('label', {}, [el('input', { type: 'checkbox', value: m, 'data-draft': `provider:${id}:model:${m}`, checked: chosen.has(m) }), ` ${m}`])) : [el('span', { class: 'muted' }, ['all the provider lists'])]);
     card.append(
       el('div', { class: 'row' }, [el('label', {}, ['Enabled']), enabled]),
       el('div', { class: 'row' }, [el('label', {}, ['Base URL']), base]),
@@ -72,10 +77,13 @@
         el('button', { class: 'secondary', id: `discover-${id}`, disabled: !p.model_discovery, onclick: () => vscode.postMessage({ type: 'discover', provider: id }) }, ['Discover models']),
         el('button', {
           id: `save-provider-${id}`,
-          onclick: () => vscode.postMessage({
-            type: 'saveProvider', provider: id, enabled: enabled.checked, api_base: base.value.trim(),
-            models: [...models.querySelectorAll('input:checked')].map((i) => /** @type {HTMLInputElement} */ (i).value),
-          }),
+          onclick: () => {
+            vscode.postMessage({
+              type: 'saveProvider', provider: id, enabled: enabled.checked, api_base: base.value.trim(),
+              models: [...models.querySelectorAll('input:checked')].map((i) => /** @type {HTMLInputElement} */ (i).value),
+            });
+            dropDrafts(`provider:${id}:`);
+          },
         }, ['Save']),
       ]),
       el('div', { class: 'muted' }, [`Settings from ${conf.source ? `${conf.source}${conf.source_detail ? ` (${conf.source_detail})` : ''}` : 'defaults'}`]),
@@ -99,7 +107,23 @@
   }
 
   function render() {
+    const focused = /** @type {HTMLInputElement | null} */ (document.activeElement instanceof HTMLInputElement ? document.activeElement : null);
+    const refocus = focused && focused.dataset.draft;
+    const selection = focused && focused.type !== 'checkbox' ? [focused.selectionStart, focused.selectionEnd] : null;
     root.replaceChildren();
+    buildPage();
+    for (const node of /** @type {NodeListOf<HTMLInputElement>} */ (root.querySelectorAll('input[data-draft]'))) {
+      const name = /** @type {string} */ (node.dataset.draft);
+      const value = drafts.get(name);
+      if (typeof value === 'boolean') node.checked = value;
+      else if (value !== undefined) node.value = value;
+      if (name !== refocus) continue;
+      node.focus();
+      if (selection) node.setSelectionRange(selection[0], selection[1]);
+    }
+  }
+
+  function buildPage() {
     root.append(el('h1', {}, ['Open LLM: providers and keys']));
     if (notice.text) root.append(el('div', { class: notice.error ? 'notice error' : 'notice', id: 'notice' }, [notice.text]));
     if (!state) return;
@@ -119,6 +143,13 @@
       el('h2', {}, ['Providers']),
       el('div', { class: 'providers' }, state.providers.map(providerCard)),
     );
+  }
+
+  for (const kind of ['input', 'change']) {
+    root.addEventListener(kind, (event) => {
+      const node = /** @type {HTMLInputElement} */ (event.target);
+      if (node.dataset && node.dataset.draft) drafts.set(node.dataset.draft, node.type === 'checkbox' ? node.checked : node.value);
+    });
   }
 
   window.addEventListener('message', (event) => {

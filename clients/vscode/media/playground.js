@@ -49,9 +49,13 @@
     const m = event.data;
     const col = m.model ? columns.get(m.model) : undefined;
     if (m.type === 'models') {
+      // A refreshed list keeps the models the user ticked; the first list ticks the first two.
+      const boxes = [...root.querySelectorAll('#models input')].map((i) => /** @type {HTMLInputElement} */ (i));
+      const ticked = new Set(boxes.filter((b) => b.checked).map((b) => b.value));
       byId('models').replaceChildren(...m.models.map((x, i) => {
         const label = document.createElement('label');
-        const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: x.id, checked: i < 2 });
+        const checked = boxes.length ? ticked.has(x.id) : i < 2;
+        const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: x.id, checked });
         label.append(box, ` ${x.name} (${x.provider})`);
         return label;
       }));

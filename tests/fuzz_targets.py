@@ -29,7 +29,7 @@ from anyio.abc import UNIXSocketStream
 with atheris.instrument_imports(include=["bridge", "protocol"]):
     from bridge.errors import BridgeError, ProtocolError
     from bridge.providers._http import ShapeGuard
-    from bridge.providers._jsonstream import JSONValuesDecoder, NDJSONDecoder
+    from bridge.providers._jsonstream import JSONValuesFramer, NDJSONFramer
     from bridge.providers._openai_chat import ChatDecoder
     from bridge.providers._openai_responses import ResponsesDecoder
     from bridge.providers._sse import SSEDecoder
@@ -90,7 +90,7 @@ def pieces(fdp: atheris.FuzzedDataProvider, data: bytes) -> list[bytes]:
 
 
 def _framer_target(new: Callable[[int], Any]) -> Callable[[bytes], None]:
-    """Fed whole or in pieces, a framer gives the same values, or fails with ProtocolError either way."""
+    """Fed whole or in pieces, a framer gives the same texts, or fails with ProtocolError either way."""
 
     def run(decoder: Any, parts: list[bytes]) -> list[Any] | str:
         try:
@@ -235,8 +235,8 @@ def dispatch(data: bytes) -> None:
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "sse": _framer_target(sse_events),
-    "ndjson": _framer_target(NDJSONDecoder),
-    "jsonvalues": _framer_target(JSONValuesDecoder),
+    "ndjson": _framer_target(NDJSONFramer),
+    "jsonvalues": _framer_target(JSONValuesFramer),
     "decoders": decoders,
     "framing": framing,
     "dispatch": dispatch,

@@ -11,7 +11,7 @@ import pytest
 
 from bridge.errors import ProtocolError
 from bridge.providers._http import ShapeGuard
-from bridge.providers._jsonstream import JSONValuesDecoder, NDJSONDecoder
+from bridge.providers._jsonstream import JSONValuesFramer, NDJSONFramer
 from bridge.providers._openai_chat import ChatDecoder
 from bridge.providers._sse import SSEDecoder
 from bridge.providers.gemini import GenerateContentDecoder
@@ -45,15 +45,15 @@ def test_an_sse_line_over_the_limit_fails_also_when_it_arrives_in_one_read() -> 
 
 def test_an_ndjson_line_over_the_limit_fails_also_when_it_arrives_in_one_read() -> None:
     with pytest.raises(ProtocolError, match="exceeds 11 bytes"):
-        NDJSONDecoder(11).feed(b"3" * 30 + b"\n")
+        NDJSONFramer(11).feed(b"3" * 30 + b"\n")
     with pytest.raises(ProtocolError, match="exceeds 1 bytes"):  # b"2\n\n\r\x0b\n": blank lines count too
-        NDJSONDecoder(1).feed(b"2\n\n\r\x0b\n")
+        NDJSONFramer(1).feed(b"2\n\n\r\x0b\n")
 
 
 def test_a_json_value_over_the_limit_fails_also_when_it_arrives_in_one_read() -> None:
     with pytest.raises(ProtocolError, match="exceeds 4 bytes"):
-        JSONValuesDecoder(4).feed(b'["abcdefgh"]')
-    decoder = JSONValuesDecoder(2)  # b'"""!"' with a limit of 1: two strings whole, an error split
+        JSONValuesFramer(4).feed(b'["abcdefgh"]')
+    decoder = JSONValuesFramer(2)  # b'"""!"' with a limit of 1: two strings whole, an error split
     with pytest.raises(ProtocolError, match="exceeds 2 bytes"):
         decoder.feed(b'"""!"')
         decoder.flush()

@@ -159,6 +159,19 @@ async def test_invalid_json_in_a_data_line_is_a_protocol_error(server: FakeServe
     assert closed[0].closed_by == "client"
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "ollama"])
+async def test_the_events_before_invalid_json_in_the_same_read_still_arrive(server: FakeServer, provider: str) -> None:
+    reply = text_reply(provider, ["Hello"])
+    bad = b'{"message": {"content": "x"}\n' if provider == "ollama" else b'data: {"choices": [{"delta": {\n\n'
+    hello = next(i for i, step in enumerate(reply.steps) if b"Hello" in step) + 1
+    reply.steps[:] = [b"".join(reply.steps[:hello]) + bad, STALL]  # one write: one network read
+    server.enqueue(reply)
+    chunks, _ = await _chat(server, NO_RETRY, provider)
+    error = _failure(chunks)
+    assert error["code"] == "protocol" and "invalid JSON" in error["message"]
+    assert text(chunks) == "Hello"
+
+
 async def test_a_stall_longer_than_the_gap_timeout_times_out(server: FakeServer) -> None:
     server.enqueue(_stream(STALL))
     started = time.monotonic()

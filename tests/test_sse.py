@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.errors import ProtocolError
-from bridge.providers._jsonstream import JSONValuesDecoder, NDJSONDecoder
+from bridge.providers._jsonstream import JSONValuesFramer, NDJSONFramer, parse_json
 from bridge.providers._sse import SSEDecoder, SSEEvent
 
 
@@ -111,30 +111,34 @@ _json_value = st.recursive(
 )
 def test_ndjson_and_json_array_any_split_gives_the_same_values(values: list[dict[str, Any]], cuts: list[int]) -> None:
     ndjson = "".join(json.dumps(v) + "\n" for v in values).encode()
-    decoder = NDJSONDecoder()
-    assert [v for part in _split(ndjson, cuts) for v in decoder.feed(part)] + decoder.flush() == values
+    framer = NDJSONFramer()
+    texts = [v for part in _split(ndjson, cuts) for v in framer.feed(part)] + framer.flush()
+    assert [parse_json(t) for t in texts] == values
     array = ("[" + ",\r\n".join(json.dumps(v, indent=1) for v in values) + "]").encode()
-    scanner = JSONValuesDecoder()
-    assert [v for part in _split(array, cuts) for v in scanner.feed(part)] + scanner.flush() == values
+    scanner = JSONValuesFramer()
+    texts = [v for part in _split(array, cuts) for v in scanner.feed(part)] + scanner.flush()
+    assert [parse_json(t) for t in texts] == values
 
 
-def test_json_values_decoder_takes_a_plain_body_and_rejects_a_cut_one() -> None:
-    scanner = JSONValuesDecoder()
-    assert scanner.feed(b' {"a": "}\\"]"') == [] and scanner.feed(b"}\n") == [{"a": '}"]'}]
+def test_json_values_framer_takes_a_plain_body_and_rejects_a_cut_one() -> None:
+    scanner = JSONValuesFramer()
+    assert scanner.feed(b' {"a": "}\\"]"') == [] and scanner.feed(b"}\n") == [b'{"a": "}\\"]"}']
     assert scanner.flush() == []
-    cut = JSONValuesDecoder()
+    cut = JSONValuesFramer()
     cut.feed(b'[{"a": 1}, {"b": ')
     with pytest.raises(ProtocolError, match="ended in the middle"):
         cut.flush()
-    with pytest.raises(ProtocolError, match="invalid JSON"):
-        NDJSONDecoder().feed(b"{nope}\n")
+    with pytest.raises(ProtocolError, match="invalid JSON in a streamed line"):
+        parse_json(NDJSONFramer().feed(b"{nope}\n")[0], NDJSONFramer.what)
 
 
 def _decode_whole_body(body: bytes, content_type: str, cuts: list[int]) -> list[Any]:
     if content_type == "text/event-stream":
         return [e.data for e in _sse(_split(body, cuts), 1 << 24)]
-    decoder = NDJSONDecoder() if content_type == "application/x-ndjson" else JSONValuesDecoder()
-    return [v for part in _split(body, cuts) for v in decoder.feed(part)] + decoder.flush()
+    framer = NDJSONFramer() if content_type == "application/x-ndjson" else JSONValuesFramer()
+    return [parse_json(v) for part in _split(body, cuts) for v in framer.feed(part)] + [
+        parse_json(v) for v in framer.flush()
+    ]
 
 
 @pytest.mark.parametrize("case", [c for c in all_cases() if c.expect["status"] == 200], ids=lambda c: c.name)

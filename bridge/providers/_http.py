@@ -34,7 +34,7 @@ import anyio
 from bridge import errors
 from bridge.http import HTTPClient, HTTPError, ReadTimeout, Response
 from bridge.providers import _errors
-from bridge.providers._jsonstream import JSONValuesDecoder, NDJSONDecoder, parse_json
+from bridge.providers._jsonstream import JSONValuesFramer, NDJSONFramer, parse_json
 from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from bridge.providers.base import ModelConfig, Timeouts
 from protocol import StreamChunk
@@ -103,21 +103,27 @@ class ShapeGuard:
 
 
 class _Framer(Protocol):
-    def feed(self, chunk: bytes) -> list[Any]: ...
-    def flush(self) -> list[Any]: ...
+    """Body bytes in, the JSON text of each complete event out (:mod:`._jsonstream`)."""
+
+    what: str  # what an event is called in the message of invalid JSON
+
+    def feed(self, chunk: bytes) -> list[str] | list[bytes]: ...
+    def flush(self) -> list[str] | list[bytes]: ...
 
 
-class _SSEJSON:
-    """SSE events whose data is JSON; OpenAI's ``[DONE]`` sentinel carries nothing more."""
+class _SSEData:
+    """The data of SSE events, each a JSON text; OpenAI's ``[DONE]`` sentinel carries nothing more."""
+
+    what = "event"
 
     def __init__(self, max_event_bytes: int) -> None:
         self._sse = SSEDecoder(max_event_bytes)
 
-    def feed(self, chunk: bytes) -> list[Any]:
-        return [parse_json(e.data) for e in self._sse.feed(chunk) if e.data and e.data != "[DONE]"]
+    def feed(self, chunk: bytes) -> list[str]:
+        return [e.data for e in self._sse.feed(chunk) if e.data and e.data != "[DONE]"]
 
-    def flush(self) -> list[Any]:
-        return [parse_json(e.data) for e in self._sse.flush() if e.data and e.data != "[DONE]"]
+    def flush(self) -> list[str]:
+        return [e.data for e in self._sse.flush() if e.data and e.data != "[DONE]"]
 
 
 def settings(config: ModelConfig) -> Timeouts:
@@ -140,10 +146,10 @@ def settings(config: ModelConfig) -> Timeouts:
 def _framer(content_type: str, max_event_bytes: int) -> _Framer:
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "text/event-stream":
-        return _SSEJSON(max_event_bytes)
+        return _SSEData(max_event_bytes)
     if kind in ("application/x-ndjson", "application/jsonl", "application/ndjson"):
-        return NDJSONDecoder(max_event_bytes)
-    return JSONValuesDecoder(max_event_bytes)
+        return NDJSONFramer(max_event_bytes)
+    return JSONValuesFramer(max_event_bytes)
 
 
 async def stream_chunks(
@@ -196,16 +202,17 @@ async def _attempt(
         framer = _framer(response.headers.get("content-type", ""), max_event)
         part: bytes | None = await response.read_some()
         exchange.phase = _Phase.BODY
+        what = framer.what
         while part:
-            for event in framer.feed(part):
-                for chunk in decoder.feed(event):
+            for text in framer.feed(part):  # parsed one by one: the events before a bad one go first
+                for chunk in decoder.feed(parse_json(text, what)):
                     yield chunk
             # the next piece of the same network read without a wait, else wait for one
             part = response.read_buffered()
             if part is None:
                 part = await response.read_some()
-        for event in framer.flush():
-            for chunk in decoder.feed(event):
+        for text in framer.flush():
+            for chunk in decoder.feed(parse_json(text, what)):
                 yield chunk
         for chunk in decoder.finish():
             yield chunk

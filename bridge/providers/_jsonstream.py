@@ -1,15 +1,17 @@
-"""Sans-I/O decoders for the two JSON framings providers stream besides SSE.
+"""Sans-I/O framers for the two JSON framings providers stream besides SSE, and the parser of
+what every framing delivers.
 
-- :class:`NDJSONDecoder`: one JSON value per ``\\n``-terminated line (Ollama). Split on LF only
+- :class:`NDJSONFramer`: one JSON value per ``\\n``-terminated line (Ollama). Split on LF only
   (a CR before it is whitespace to JSON); blank lines are skipped.
-- :class:`JSONValuesDecoder`: a body that is one JSON value, or a JSON array delivered bit by
+- :class:`JSONValuesFramer`: a body that is one JSON value, or a JSON array delivered bit by
   bit (Gemini's ``streamGenerateContent`` without ``alt=sse`` sends ``[{…}\\n,\\r\\n{…}]``).
   It returns each top-level array element as soon as its closing bracket arrives, or the whole
-  value when the body is not an array. The scanner only tracks strings and nesting, then hands
-  each complete element to :func:`json.loads`.
+  value when the body is not an array. The scanner only tracks strings and nesting.
 
-Both return parsed values from ``feed(bytes)``, finish with ``flush()``, and raise
-:class:`bridge.errors.ProtocolError` on invalid JSON or a value larger than ``max_event_bytes``.
+Both return the JSON text of each complete value from ``feed(bytes)``, finish with ``flush()``,
+and raise :class:`bridge.errors.ProtocolError` on a value larger than ``max_event_bytes``.
+:func:`parse_json` parses each text, one at a time as the reader takes them: the values before an
+invalid one in the same network read still reach the caller, before its error.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ def parse_json(text: str | bytes, what: str = "event") -> Any:
         raise ProtocolError(f"invalid JSON in a streamed {what}: {exc.args[0]} (starts {preview!r})") from exc
 
 
-class NDJSONDecoder:
+class NDJSONFramer:
+    what = "line"  # for the message of invalid JSON
+
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         self._max = max_event_bytes
         self._partial = bytearray()
 
-    def feed(self, chunk: bytes) -> list[Any]:
+    def feed(self, chunk: bytes) -> list[bytes]:
         self._partial += chunk
         if b"\n" not in chunk:
             self._check_size()
@@ -43,20 +47,17 @@ class NDJSONDecoder:
         *lines, rest = bytes(self._partial).split(b"\n")
         self._partial = bytearray(rest)
         self._check_size()
-        return self._parse(lines)
+        return self._lines(lines)
 
-    def flush(self) -> list[Any]:
+    def flush(self) -> list[bytes]:
         rest, self._partial = bytes(self._partial), bytearray()
-        return self._parse([rest])
+        return self._lines([rest])
 
-    def _parse(self, lines: list[bytes]) -> list[Any]:
-        values = []
+    def _lines(self, lines: list[bytes]) -> list[bytes]:
         for line in lines:
             if len(line) > self._max:  # however the reads were cut (a whole line can arrive in one read)
                 raise ProtocolError(f"a JSON line exceeds {self._max} bytes")
-            if line.strip():
-                values.append(parse_json(line, "line"))
-        return values
+        return [line for line in lines if line.strip()]
 
     def _check_size(self) -> None:
         if len(self._partial) > self._max:
@@ -67,7 +68,9 @@ _STRUCTURE = re.compile(rb'["\[\]{}]')
 _STRING_END = re.compile(rb'["\\]')
 
 
-class JSONValuesDecoder:
+class JSONValuesFramer:
+    what = "JSON value"
+
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         self._max = max_event_bytes
         self._buffer = bytearray()
@@ -76,9 +79,9 @@ class JSONValuesDecoder:
         self._depth = 0  # nesting depth, the top-level array itself counting as 1
         self._in_string = False
         self._array: bool | None = None  # None until the first non-blank byte says what the body is
-        self._values: list[Any] = []
+        self._values: list[bytes] = []
 
-    def feed(self, chunk: bytes) -> list[Any]:
+    def feed(self, chunk: bytes) -> list[bytes]:
         self._buffer += chunk
         self._values = []
         buffer, pos = self._buffer, self._pos
@@ -123,12 +126,12 @@ class JSONValuesDecoder:
         self._compact()
         return self._values
 
-    def flush(self) -> list[Any]:
+    def flush(self) -> list[bytes]:
         rest = bytes(self._buffer).strip()
         self._buffer, self._pos, self._start = bytearray(), 0, -1
         if self._array is False and rest:  # a scalar body, or an object cut short: let json say which
             self._check_value(len(rest))
-            return [parse_json(rest, "JSON value")]
+            return [rest]
         if self._depth or self._in_string or rest not in (b"", b"]"):
             raise ProtocolError("the JSON response body ended in the middle of a value")
         return []
@@ -136,7 +139,7 @@ class JSONValuesDecoder:
     def _value_end(self, end: int) -> None:
         if self._depth == (1 if self._array else 0) and self._start >= 0:
             self._check_value(end - self._start)
-            self._values.append(parse_json(bytes(self._buffer[self._start : end]), "JSON value"))
+            self._values.append(bytes(self._buffer[self._start : end]))
             self._start = -1
 
     def _check_value(self, size: int) -> None:

@@ -19,14 +19,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
+
 from bridge.errors import ProtocolError
 from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES
-from protocol import loads
 
 
 def parse_json(text: str | bytes, what: str = "event") -> Any:
+    """One value a provider sent: strict JSON (no NaN or Infinity), parsed by orjson as is.
+
+    Unlike :func:`protocol.loads` (the bridge's own wire), it does not look for integers beyond
+    64 bits to parse them exactly: orjson makes them floats, and no provider sends one that was
+    not a float already (counts are small; tool arguments are a JSON string to OpenAI, Anthropic
+    and Mistral, and the float64 numbers of a protobuf Struct or a Go map to Gemini and Ollama).
+    That look cost 0.7 us of every streamed event's 2 (bench/relay.py)."""
     try:
-        return loads(text)
+        return orjson.loads(text)
     except ValueError as exc:
         preview = text[:80].decode("utf-8", "replace") if isinstance(text, bytes) else text[:80]
         raise ProtocolError(f"invalid JSON in a streamed {what}: {exc.args[0]} (starts {preview!r})") from exc

@@ -144,8 +144,10 @@ class Connection(asyncio.Protocol):
         return self._take() if self._body else None
 
     def _take(self) -> bytes:
-        data = self._body.popleft()
-        self._buffered -= len(data)
+        body = self._body  # every piece that is here, as one: the decoders above pay per call
+        data = body.popleft() if len(body) == 1 else b"".join(body)
+        body.clear()
+        self._buffered = 0
         if self._paused and self._buffered <= LOW_WATER and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()

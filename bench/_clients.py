@@ -17,6 +17,8 @@ import json
 import time
 from typing import Any
 
+READ_SIZE = 64 * 1024  # as the SSE readers read
+
 
 class Call:
     """One chat as a client sees it: content checked in order, the other chunks kept, the answer."""
@@ -78,7 +80,7 @@ class BridgeConnection:
 
     @classmethod
     async def open(cls, path: str) -> BridgeConnection:
-        reader, writer = await asyncio.open_unix_connection(path, limit=64 * 1024 * 1024)
+        reader, writer = await asyncio.open_unix_connection(path, limit=READ_SIZE)
         return cls(reader, writer)
 
     async def chat(self, call: Call, content: str, api_base: str, provider: str = "openai") -> dict[str, Any]:
@@ -103,23 +105,31 @@ class BridgeConnection:
             self._writer.write(json.dumps(message).encode() + b"\n")
 
     async def _read(self) -> None:
+        # Whole reads split into lines, as the SSE readers split theirs (not a readline() per message).
+        rest = b""
         try:
-            while (line := await self._reader.readline()) and not self.aborted:
-                message = json.loads(line)
-                if message.get("method") == "chat/chunk":
-                    params = message["params"]
-                    call = self._calls.get(params["request_id"])
-                    if call is None:
-                        self.stray += 1
-                    else:
-                        self._chunk(call, params["chunk"])
-                elif "id" in message and (call := self._calls.get(message["id"])) is not None:
-                    call.settle(message)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            while (data := await self._reader.read(READ_SIZE)) and not self.aborted:
+                *lines, rest = (rest + data).split(b"\n")
+                for line in lines:
+                    if self.aborted:
+                        break
+                    self._message(json.loads(line))
+        except ConnectionError:
             pass
         finally:
             for call in self._calls.values():
                 call.settle({"error": {"code": "disconnected", "message": "the connection closed"}})
+
+    def _message(self, message: dict[str, Any]) -> None:
+        if message.get("method") == "chat/chunk":
+            params = message["params"]
+            call = self._calls.get(params["request_id"])
+            if call is None:
+                self.stray += 1
+            else:
+                self._chunk(call, params["chunk"])
+        elif "id" in message and (call := self._calls.get(message["id"])) is not None:
+            call.settle(message)
 
     def _chunk(self, call: Call, chunk: dict[str, Any]) -> None:
         if chunk["type"] == "text":

@@ -4,8 +4,8 @@ each wire format, in memory (no sockets), beside LiteLLM's streaming path measur
     .venv/bin/python bench/normalize.py [--quick] [--chunks 2000] [--runs 5]
 
 The reply is ``tests/fake_provider``'s well-formed text reply in each provider's format, one event
-per HTTP chunk, every delta different. The bridge is measured twice: its decoders alone (framer
-plus the provider's chunk decoder, bytes in, StreamChunks out) and its whole provider path
+per HTTP chunk, every delta different. The bridge is measured twice: its decoders alone (framer,
+JSON parse and the provider's chunk decoder, bytes in, StreamChunks out) and its whole provider path
 (``Provider.stream_chat`` over bridge.http with an in-memory transport that replays the reply one
 HTTP chunk per event-loop turn, so each chunk is one read, as on a paced stream). LiteLLM runs
 ``acompletion(stream=True)`` over an in-memory ``httpx.MockTransport`` in its own Python
@@ -39,6 +39,7 @@ from bridge.http.connection import Connection
 from bridge.http.request import Origin
 from bridge.providers import BUILTIN, ModelConfig
 from bridge.providers._http import ChunkDecoder, _framer
+from bridge.providers._jsonstream import parse_json
 from bridge.providers._openai_chat import ChatDecoder
 from bridge.providers.anthropic import MessagesDecoder
 from bridge.providers.gemini import GenerateContentDecoder
@@ -65,10 +66,10 @@ def decoders_alone(provider: str, content_type: str, steps: list[bytes]) -> tupl
     framer, decoder = _framer(content_type, 16 * 1024 * 1024), FORMATS[provider][1](provider)
     count = 0
     for step in steps:
-        for event in framer.feed(step):
-            count += sum(1 for c in decoder.feed(event) if c["type"] == "text")
-    for event in framer.flush():
-        count += sum(1 for c in decoder.feed(event) if c["type"] == "text")
+        for text in framer.feed(step):
+            count += sum(1 for c in decoder.feed(parse_json(text)) if c["type"] == "text")
+    for text in framer.flush():
+        count += sum(1 for c in decoder.feed(parse_json(text)) if c["type"] == "text")
     decoder.finish()
     return time.process_time() - started, count
 

@@ -94,10 +94,13 @@ class ResponseParser:
                     break
                 length = _chunk_size(data[pos:end])
                 pos = end + 2
-                if length:
-                    state, self._remaining = _CHUNK_DATA, length
-                else:
+                if not length:
                     state = _TRAILERS
+                elif data.startswith(b"\r\n", pos + length):  # the whole chunk is here: take it at once
+                    events.append(data[pos : pos + length])
+                    pos += length + 2
+                else:
+                    state, self._remaining = _CHUNK_DATA, length
             elif state in (_CHUNK_DATA, _LENGTH):
                 take = min(self._remaining, size - pos)
                 events.append(data if take == size else data[pos : pos + take])
@@ -192,6 +195,8 @@ class ResponseParser:
 
 
 def _chunk_size(line: bytes) -> int:
+    if 0 < len(line) <= 16 and not line.strip(_HEX):  # bare hex digits, as nearly every server sends
+        return int(line, 16)
     digits = line.split(b";", 1)[0].rstrip(b" \t")
     if not digits or len(digits) > 16 or digits.strip(_HEX):
         raise RemoteProtocolError(f"invalid chunk size {line[:40]!r}")

@@ -209,7 +209,11 @@ async function configStep(page) {
     frame.$$eval('#models-mock input', (boxes) => (boxes.length > 1 ? boxes.map((b) => b.value) : null)),
   );
   const keep = ['echo', 'tools', 'error'];
-  await frame.$$eval('#models-mock input', (boxes, wanted) => boxes.forEach((b) => (b.checked = wanted.includes(b.value))), keep);
+  // Ticked as a click would: the change event is what keeps a tick across a re-render of the page.
+  await frame.$$eval('#models-mock input', (boxes, wanted) => boxes.forEach((b) => {
+    b.checked = wanted.includes(b.value);
+    b.dispatchEvent(new Event('change', { bubbles: true }));
+  }), keep);
   await frame.click('#save-provider-mock');
   const saved = await until('the mock provider saved', () =>
     frame.$eval('#notice', (el) => (el.textContent.startsWith('Saved mock') ? el.textContent : null)),

@@ -9,11 +9,10 @@
   /** @type {any} */ let state = null;
   /** @type {Record<string, string[]>} */ const discovered = {};
   let notice = { text: '', error: false };
-  /** What the user typed or ticked and has not sent yet, by data-draft name: a render (new state
-   * arrives whenever the bridge, the settings or a save change) must not wipe it. */
+  /** What the user typed or ticked and the state does not hold yet, by data-draft name: a render
+   * (new state arrives whenever the bridge, the settings or a save change) must not wipe it. A
+   * draft ends when a state shows the same value (the save went through); a failed save keeps it. */
   /** @type {Map<string, string | boolean>} */ const drafts = new Map();
-  /** @param {string} prefix */
-  const dropDrafts = (prefix) => { for (const name of [...drafts.keys()]) if (name.startsWith(prefix)) drafts.delete(name); };
 
   /** @param {string} tag @param {Record<string, any>} [attrs] @param {(Node|string)[]} [children] */
   function el(tag, attrs = {}, children = []) {
@@ -77,13 +76,10 @@
         el('button', { class: 'secondary', id: `discover-${id}`, disabled: !p.model_discovery, onclick: () => vscode.postMessage({ type: 'discover', provider: id }) }, ['Discover models']),
         el('button', {
           id: `save-provider-${id}`,
-          onclick: () => {
-            vscode.postMessage({
-              type: 'saveProvider', provider: id, enabled: enabled.checked, api_base: base.value.trim(),
-              models: [...models.querySelectorAll('input:checked')].map((i) => /** @type {HTMLInputElement} */ (i).value),
-            });
-            dropDrafts(`provider:${id}:`);
-          },
+          onclick: () => vscode.postMessage({
+            type: 'saveProvider', provider: id, enabled: enabled.checked, api_base: base.value.trim(),
+            models: [...models.querySelectorAll('input:checked')].map((i) => /** @type {HTMLInputElement} */ (i).value),
+          }),
         }, ['Save']),
       ]),
       el('div', { class: 'muted' }, [`Settings from ${conf.source ? `${conf.source}${conf.source_detail ? ` (${conf.source_detail})` : ''}` : 'defaults'}`]),
@@ -115,7 +111,8 @@
     for (const node of /** @type {NodeListOf<HTMLInputElement>} */ (root.querySelectorAll('input[data-draft]'))) {
       const name = /** @type {string} */ (node.dataset.draft);
       const value = drafts.get(name);
-      if (typeof value === 'boolean') node.checked = value;
+      if (value === (typeof value === 'boolean' ? node.checked : node.value)) drafts.delete(name);
+      else if (typeof value === 'boolean') node.checked = value;
       else if (value !== undefined) node.value = value;
       if (name !== refocus) continue;
       node.focus();

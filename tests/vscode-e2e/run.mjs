@@ -123,6 +123,18 @@ async function firstWebviewFrame(page, id) {
   }
 }
 
+/** The configuration page is built anew on every state it gets, so an element found a moment ago
+ * may be gone ("Node is detached") by the time it is clicked: find it again and retry, as a user's
+ * next click would. A repeated click is harmless here: a second discover or save does the same
+ * again, and Save key with an empty input sends nothing. */
+const clickSoon = (frame, selector) => until(`a click on ${selector}`, () => frame.click(selector).then(() => true), 10_000);
+/** Type into the element as a user does: focus it (again, if it was rebuilt), then keys go to
+ * whatever has the focus, which the page keeps on the rebuilt input. */
+async function typeInto(page, frame, selector, text) {
+  await until(`the focus on ${selector}`, () => frame.focus(selector).then(() => true), 10_000);
+  await page.keyboard.type(text);
+}
+
 async function step(name, run) {
   const started = Date.now();
   try {
@@ -192,11 +204,11 @@ async function configStep(page) {
   // one arriving halfway through the key must keep what was typed, and the focus.
   const key = env('E2E_KEY');
   const half = Math.floor(key.length / 2);
-  await frame.type('#key-openai', key.slice(0, half));
+  await typeInto(page, frame, '#key-openai', key.slice(0, half));
   await frame.evaluate(() => window.postMessage({ type: 'notice', text: 'a render while the key is typed' }, '*'));
   await until('the page rendered again', () => frame.$eval('#notice', (el) => el.textContent.startsWith('a render')));
   await page.keyboard.type(key.slice(half));
-  await frame.click('#save-key-openai');
+  await clickSoon(frame, '#save-key-openai');
   const source = await until('the openai key status to say host', () =>
     frame.$eval('#key-status-openai', (el) => (el.getAttribute('data-source') === 'host' ? el.textContent : null)),
   60_000);
@@ -204,7 +216,7 @@ async function configStep(page) {
   const table = await frame.$eval('#status-openai', (el) => el.textContent);
   await page.screenshot({ path: join(artifacts, 'config.png') });
   // Pick the mock provider's models from discovery and save them to the VS Code settings.
-  await frame.click('#discover-mock');
+  await clickSoon(frame, '#discover-mock');
   const discovered = await until('the discovered mock models', () =>
     frame.$$eval('#models-mock input', (boxes) => (boxes.length > 1 ? boxes.map((b) => b.value) : null)),
   );
@@ -214,7 +226,7 @@ async function configStep(page) {
     b.checked = wanted.includes(b.value);
     b.dispatchEvent(new Event('change', { bubbles: true }));
   }), keep);
-  await frame.click('#save-provider-mock');
+  await clickSoon(frame, '#save-provider-mock');
   const saved = await until('the mock provider saved', () =>
     frame.$eval('#notice', (el) => (el.textContent.startsWith('Saved mock') ? el.textContent : null)),
   );

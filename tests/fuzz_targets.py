@@ -1,5 +1,6 @@
-"""Fuzz targets for the parsers that read bytes from outside: the SSE, NDJSON and JSON-value
-framers, the providers' chunk decoders, and bridge/rpc's framing and JSON-RPC dispatch.
+"""Fuzz targets for the parsers that read bytes from outside: bridge/http's response parser, the
+SSE, NDJSON and JSON-value framers, the providers' chunk decoders, and bridge/rpc's framing and
+JSON-RPC dispatch.
 
 Each target takes fuzzer bytes and raises only on a bug: an exception other than the one the code
 documents for bad input (``ProtocolError``, ``FramingError``), a StreamChunk that does not match
@@ -28,6 +29,7 @@ from anyio.abc import UNIXSocketStream
 
 with atheris.instrument_imports(include=["bridge", "protocol"]):
     from bridge.errors import BridgeError, ProtocolError
+    from bridge.http.parser import ResponseHead, ResponseParser
     from bridge.providers._http import ShapeGuard
     from bridge.providers._jsonstream import JSONValuesFramer, NDJSONFramer
     from bridge.providers._openai_chat import ChatDecoder
@@ -166,6 +168,39 @@ def framing(data: bytes) -> None:
         raise AssertionError(f"FrameDecoder({mode}, {limit}) read {body!r} as {whole!r} whole, {split!r} split")
 
 
+HTTP_HEADS = [
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n\r\n",
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+]
+
+
+def http_response(data: bytes) -> None:
+    """bridge/http's ResponseParser: the same head, body bytes, end and verdict whole or in pieces."""
+
+    def run(parts: list[bytes]) -> tuple[Any, ...]:
+        parser = ResponseParser(method)
+        heads, body, ends = [], b"", 0
+        for event in [e for part in parts for e in parser.feed(part)] + parser.feed_eof():
+            if isinstance(event, ResponseHead):
+                heads.append((event.status, event.http_version, sorted(event.headers.items())))
+            elif isinstance(event, bytes):
+                body += event
+            else:
+                ends += 1
+        return heads, body, ends, parser.error is not None
+
+    fdp = atheris.FuzzedDataProvider(data)
+    method = fdp.PickValueInList(["POST", "GET", "HEAD"])
+    # a well-formed head before fuzzed bytes more often than not, so the body states are reached
+    head = fdp.PickValueInList(HTTP_HEADS) if fdp.ConsumeIntInRange(0, 3) else b""
+    raw = head + fdp.ConsumeBytes(fdp.remaining_bytes() // 2 + 1)
+    whole, split = run([raw]), run(pieces(fdp, raw))
+    if whole != split:
+        raise AssertionError(f"ResponseParser({method}) read {raw!r} as {whole!r} whole, {split!r} split")
+
+
 RPC_METHODS = ["bridge/status", "bridge/authenticate", "no/such", "$/cancelRequest", "notifications/cancelled", ""]
 RPC_IDS: list[Any] = [1, 2, "a", "__sentinel__", None, 1.5, [], {}, -(2**70), True]
 
@@ -234,6 +269,7 @@ def dispatch(data: bytes) -> None:
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
+    "http": http_response,
     "sse": _framer_target(sse_events),
     "ndjson": _framer_target(NDJSONFramer),
     "jsonvalues": _framer_target(JSONValuesFramer),

@@ -19,7 +19,7 @@ from bridge.providers.ollama import ChatLinesDecoder
 from bridge.rpc import FrameDecoder, FramingError
 
 HARNESS = Path(__file__).with_name("fuzz_targets.py")
-TARGETS = ["sse", "ndjson", "jsonvalues", "decoders", "framing", "dispatch"]
+TARGETS = ["http", "sse", "ndjson", "jsonvalues", "decoders", "framing", "dispatch"]
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -2,14 +2,12 @@
 the reader takes what they buffered.
 
 Why a protocol rather than a stream: on a streamed answer every chunk comes in its own read, and
-the cost per read is the point. Here a read that finds body bytes buffered returns the oldest
-piece at once (one HTTP chunk, or what one network read gave of a body with a length: the
-pieces are kept apart, so what was sent before a malformed chunk or event is delivered before
-the error, as it was sent); only a reader that finds the buffer empty waits, on one future that
-``data_received`` resolves. No task, cancel scope or timer is made per read:
+the cost per read is the point. Here a read that finds body bytes buffered returns them at once;
+only a reader that finds the buffer empty waits, on one future that ``data_received`` resolves.
+No task, cancel scope or timer is made per read:
 
 - flow control: reading pauses when more than :data:`HIGH_WATER` bytes wait for the reader and
-  resumes when it has taken them down to :data:`LOW_WATER`;
+  resumes when it has taken them;
 - timeouts: ``data_received`` notes the time of the last data, and one ``loop.call_at`` timer
   serves a whole response. When it fires it fails a waiting reader that has had no data for its
   timeout, or sets itself again for when that would be; while the reader is busy it lapses.
@@ -22,7 +20,6 @@ future and nothing else; whoever owns the connection then aborts it (:mod:`bridg
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 
 from bridge.http.errors import HTTPError, ReadError, ReadTimeout, RemoteProtocolError
 from bridge.http.parser import ResponseHead, ResponseParser
@@ -30,7 +27,6 @@ from bridge.http.parser import ResponseHead, ResponseParser
 # Small: while the bridge is behind, every one of a thousand streams holds this much here (256 KiB
 # made 476 MiB of RSS at 1,000 streams in bench/concurrency.py); the rest waits in the kernel.
 HIGH_WATER = 64 * 1024
-LOW_WATER = 16 * 1024
 
 
 class StaleConnection(ReadError):
@@ -46,7 +42,7 @@ class Connection(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._parser: ResponseParser | None = None  # None while idle
         self._head: ResponseHead | None = None
-        self._body: deque[bytes] = deque()
+        self._body: list[bytes] = []
         self._buffered = 0
         self._ended = False
         self._got_bytes = False  # any byte of the current answer
@@ -126,7 +122,8 @@ class Connection(asyncio.Protocol):
         return self._head
 
     async def read_some(self, deadline: float | None, gap: float | None) -> bytes:
-        """The next piece of the body; ``b""`` at its end. A wait is bounded as :meth:`read_head`'s is."""
+        """Body bytes, all that is buffered; ``b""`` at the end of the body. A wait is bounded as
+        :meth:`read_head`'s is."""
         body = self._body
         if not body:
             if self._ended:
@@ -136,19 +133,10 @@ class Connection(asyncio.Protocol):
                 await self._wait()
             if not body:
                 return b""
-        return self._take()
-
-    def read_buffered(self) -> bytes | None:
-        """The next piece of the body if it is already here (None if not): the pieces of one
-        network read are taken without a wait each."""
-        return self._take() if self._body else None
-
-    def _take(self) -> bytes:
-        body = self._body  # every piece that is here, as one: the decoders above pay per call
-        data = body.popleft() if len(body) == 1 else b"".join(body)
+        data = body[0] if len(body) == 1 else b"".join(body)
         body.clear()
         self._buffered = 0
-        if self._paused and self._buffered <= LOW_WATER and self.transport is not None:
+        if self._paused and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
         return data

@@ -40,11 +40,6 @@ class Response:
                 return decoded
             data = await self._connection.read_some(None, self._gap)
 
-    def read_buffered(self) -> bytes | None:
-        """The next piece of the body if it is here already, else None (then :meth:`read_some`
-        waits for it). A compressed body is only read through :meth:`read_some`."""
-        return self._connection.read_buffered() if self._decoder is None else None
-
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body, or its first ``limit`` bytes (the rest is left unread)."""
         body = bytearray()

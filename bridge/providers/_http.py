@@ -200,17 +200,14 @@ async def _attempt(
             error_body = await response.read(_MAX_ERROR_BODY)
             raise _errors.from_response(provider, response.status, response.headers, error_body)
         framer = _framer(response.headers.get("content-type", ""), max_event)
-        part: bytes | None = await response.read_some()
+        part = await response.read_some()
         exchange.phase = _Phase.BODY
         what = framer.what
         while part:
             for text in framer.feed(part):  # parsed one by one: the events before a bad one go first
                 for chunk in decoder.feed(parse_json(text, what)):
                     yield chunk
-            # the next piece of the same network read without a wait, else wait for one
-            part = response.read_buffered()
-            if part is None:
-                part = await response.read_some()
+            part = await response.read_some()
         for text in framer.flush():
             for chunk in decoder.feed(parse_json(text, what)):
                 yield chunk

@@ -1,8 +1,9 @@
 """The one JSON serializer and parser every surface uses for wire messages.
 
-orjson does the common case of both: every chunk of every chat is parsed once (the provider's
-event) and written once (the ``chat/chunk`` notification), and orjson takes about a tenth of the
-standard library's time to write such a message and a quarter to parse one (bench/relay.py). What
+orjson does the common case of both: every chunk of every chat is written once (the
+``chat/chunk`` notification), and orjson takes about a tenth of the standard library's time to
+write such a message and a quarter to parse one (bench/relay.py). (A provider's events are read
+by :func:`bridge.providers._jsonstream.parse_json`, orjson without the exact path below.) What
 it writes is compact UTF-8 JSON with keys in insertion order, as before. Where orjson would
 differ from JSON's meaning, the standard library takes over, so no value changes on the way
 through: an integer beyond 64 bits (orjson refuses to write one and reads it as a float, losing
@@ -24,7 +25,7 @@ JSONDecodeError = json.JSONDecodeError  # a ValueError; orjson's is a subclass o
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 # 19 digits in a row may be an integer beyond 64 bits (-2**63 - 1 has 19); a message holding such a
 # run (in a number or a string) takes the slower exact path. Found by mapping every digit to "0" and
-# everything else to a space, then searching: a regular expression took 5 us per event here.
+# everything else to a space, then searching: a regular expression took 5 us per message here.
 _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _LONG_RUN = b"0" * 19
 

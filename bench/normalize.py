@@ -66,7 +66,7 @@ def decoders_alone(provider: str, content_type: str, steps: list[bytes]) -> tupl
     framer, decoder = _framer(content_type, 16 * 1024 * 1024), FORMATS[provider][1](provider)
     count = 0
     for step in steps:
-        for text in framer.feed(step):
+        for text in framer.texts(step):
             count += sum(1 for c in decoder.feed(parse_json(text)) if c["type"] == "text")
     for text in framer.flush():
         count += sum(1 for c in decoder.feed(parse_json(text)) if c["type"] == "text")

@@ -172,6 +172,20 @@ async def test_the_events_before_invalid_json_in_the_same_read_still_arrive(serv
     assert text(chunks) == "Hello"
 
 
+@pytest.mark.parametrize("provider", ["openai", "ollama"])
+async def test_the_events_before_an_oversized_one_in_the_same_read_still_arrive(
+    server: FakeServer, provider: str
+) -> None:
+    reply = text_reply(provider, ["Hello"])
+    hello = next(i for i, step in enumerate(reply.steps) if b"Hello" in step) + 1
+    big = b'{"x": "' + b"x" * 8192  # a line over the 1 KiB limit, cut off: it can never be whole
+    reply.steps[:] = [b"".join(reply.steps[:hello]) + (big if provider == "ollama" else b"data: " + big), STALL]
+    server.enqueue(reply)
+    chunks, _ = await _chat(server, NO_RETRY, provider, max_event_bytes=1024)
+    assert text(chunks) == "Hello" and _failure(chunks)["code"] == "protocol"
+    assert "exceeds 1024 bytes" in chunks[-2]["message"]
+
+
 async def test_a_stall_longer_than_the_gap_timeout_times_out(server: FakeServer) -> None:
     server.enqueue(_stream(STALL))
     started = time.monotonic()

@@ -24,7 +24,7 @@ import enum
 import json
 import logging
 import random
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -103,12 +103,13 @@ class ShapeGuard:
 
 
 class _Framer(Protocol):
-    """Body bytes in, the JSON text of each complete event out (:mod:`._jsonstream`)."""
+    """Body bytes in, the JSON text of each complete event out (:mod:`._jsonstream`), one at a
+    time: the reader takes each before a later one in the same read can fail the stream."""
 
     what: str  # what an event is called in the message of invalid JSON
 
-    def feed(self, chunk: bytes) -> list[str] | list[bytes]: ...
-    def flush(self) -> list[str] | list[bytes]: ...
+    def texts(self, chunk: bytes) -> Iterable[str] | Iterable[bytes]: ...
+    def flush(self) -> Iterable[str] | Iterable[bytes]: ...
 
 
 class _SSEData:
@@ -119,8 +120,8 @@ class _SSEData:
     def __init__(self, max_event_bytes: int) -> None:
         self._sse = SSEDecoder(max_event_bytes)
 
-    def feed(self, chunk: bytes) -> list[str]:
-        return [e.data for e in self._sse.feed(chunk) if e.data and e.data != "[DONE]"]
+    def texts(self, chunk: bytes) -> Iterator[str]:
+        return (e.data for e in self._sse.events(chunk) if e.data and e.data != "[DONE]")
 
     def flush(self) -> list[str]:
         return [e.data for e in self._sse.flush() if e.data and e.data != "[DONE]"]
@@ -204,7 +205,7 @@ async def _attempt(
         exchange.phase = _Phase.BODY
         what = framer.what
         while part:
-            for text in framer.feed(part):  # parsed one by one: the events before a bad one go first
+            for text in framer.texts(part):  # one by one: the events before a bad one go first
                 for chunk in decoder.feed(parse_json(text, what)):
                     yield chunk
             part = await response.read_some()

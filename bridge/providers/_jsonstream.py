@@ -10,13 +10,16 @@ what every framing delivers.
 
 Both return the JSON text of each complete value from ``feed(bytes)``, finish with ``flush()``,
 and raise :class:`bridge.errors.ProtocolError` on a value larger than ``max_event_bytes``.
-:func:`parse_json` parses each text, one at a time as the reader takes them: the values before an
-invalid one in the same network read still reach the caller, before its error.
+:func:`parse_json` parses each text, one at a time as the reader takes them (``texts`` of the NDJSON
+framer and ``events`` of the SSE decoder hand them over one at a time too): the
+values before an invalid or oversized one in the same network read still reach the caller, before
+its error.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -48,24 +51,28 @@ class NDJSONFramer:
         self._partial = bytearray()
 
     def feed(self, chunk: bytes) -> list[bytes]:
+        return list(self.texts(chunk))
+
+    def texts(self, chunk: bytes) -> Iterator[bytes]:
+        """:meth:`feed`, one line at a time: the lines before one over the limit are taken before
+        the error, however much of the stream one read holds."""
         self._partial += chunk
-        if b"\n" not in chunk:
-            self._check_size()
-            return []
-        *lines, rest = bytes(self._partial).split(b"\n")
-        self._partial = bytearray(rest)
+        if b"\n" in chunk:
+            *lines, rest = bytes(self._partial).split(b"\n")
+            self._partial = bytearray(rest)
+            yield from self._lines(lines)
         self._check_size()
-        return self._lines(lines)
 
     def flush(self) -> list[bytes]:
         rest, self._partial = bytes(self._partial), bytearray()
-        return self._lines([rest])
+        return list(self._lines([rest]))
 
-    def _lines(self, lines: list[bytes]) -> list[bytes]:
+    def _lines(self, lines: list[bytes]) -> Iterator[bytes]:
         for line in lines:
             if len(line) > self._max:  # however the reads were cut (a whole line can arrive in one read)
                 raise ProtocolError(f"a JSON line exceeds {self._max} bytes")
-        return [line for line in lines if line.strip()]
+            if line.strip():
+                yield line
 
     def _check_size(self) -> None:
         if len(self._partial) > self._max:
@@ -133,6 +140,11 @@ class JSONValuesFramer:
         self._pos = pos
         self._compact()
         return self._values
+
+    def texts(self, chunk: bytes) -> list[bytes]:
+        """:meth:`feed` as the reader takes it. All at once: a value over the limit fails the values
+        before it in the same read too (rare: only Gemini without ``alt=sse`` frames this way)."""
+        return self.feed(chunk)
 
     def flush(self) -> list[bytes]:
         rest = bytes(self._buffer).strip()

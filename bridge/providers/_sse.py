@@ -21,6 +21,7 @@ misbehaving server cannot grow our memory without bound.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from bridge.errors import ProtocolError
@@ -50,11 +51,16 @@ class SSEDecoder:
         self._retry: int | None = None
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
+        return list(self.events(chunk))
+
+    def events(self, chunk: bytes) -> Iterator[SSEEvent]:
+        """:meth:`feed`, one event at a time: what comes before a line over the limit is taken
+        before the error, however much of the stream one read holds."""
         buffer = self._partial + chunk if self._partial else chunk
         if self._at_start:
             if len(buffer) < len(_BOM) and _BOM.startswith(buffer):
                 self._partial = buffer  # maybe the start of a byte order mark: wait for the rest
-                return []
+                return
             self._at_start = False
             if buffer.startswith(_BOM):
                 buffer = buffer[len(_BOM) :]
@@ -66,16 +72,14 @@ class SSEDecoder:
         self._partial = lines.pop()
         if buffer.endswith(b"\r"):
             self._skip_lf = True
-        if len(self._partial) > self._max:
-            raise ProtocolError(f"an event-stream line exceeds {self._max} bytes")
-        events: list[SSEEvent] = []
         for line in lines:
             if len(line) > self._max:  # however the reads were cut (a whole line can arrive in one read)
                 raise ProtocolError(f"an event-stream line exceeds {self._max} bytes")
             event = self._line(line)
             if event is not None:
-                events.append(event)
-        return events
+                yield event
+        if len(self._partial) > self._max:
+            raise ProtocolError(f"an event-stream line exceeds {self._max} bytes")
 
     def flush(self) -> list[SSEEvent]:
         """The stream ended: an unfinished line still counts as a line, an unfinished event is dropped."""

@@ -11,16 +11,23 @@ of a read from the provider, not one each (bench/relay.py measured the differenc
 waits only while more than ``HIGH_WATER`` bytes are queued, so a peer that reads slowly still
 slows the handlers that write to it, and the memory held per connection stays bounded. Without
 the writer (before it starts, or after it stopped), ``send()`` writes under a lock itself.
+
+The writer and its senders wait on bare asyncio futures and an ``asyncio.Lock``, as
+:mod:`bridge.channel` does: anyio's ``Event`` and ``Lock`` take a cancellation checkpoint and
+look up the async backend on every wait, and a streamed chat pays a writer wait per network read
+from the provider (bench/relay.py). The bridge runs on asyncio (anyio's asyncio backend).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from typing import Any
 
 import anyio
 from anyio.abc import ByteStream
 
+from bridge.channel import wake
 from bridge.rpc.framing import DEFAULT_MAX_FRAME, FrameDecoder, Framing, encode
 from protocol import dumpb
 
@@ -37,13 +44,13 @@ class MessageStream:
         self._stream = stream
         self._decoder = FrameDecoder(framing, max_frame=max_frame)
         self._ready: deque[Any] = deque()
-        self._write_lock = anyio.Lock(fast_acquire=True)
+        self._write_lock = asyncio.Lock()
         self._default_framing: Framing = framing or "content-length"
         self._queue: list[bytes] = []
         self._queued = 0
         self._writer_running = False
-        self._wake = anyio.Event()  # set when the writer has something to write
-        self._drained = anyio.Event()  # set when the writer took the queue
+        self._writer_idle: asyncio.Future[None] | None = None  # the writer waiting for something to write
+        self._senders: asyncio.Future[None] | None = None  # senders waiting for the writer to take the queue
         self._broken: BaseException | None = None
         self._stopping = False
 
@@ -80,11 +87,11 @@ class MessageStream:
             return
         self._queue.append(frame)
         self._queued += len(frame)
-        self._wake.set()
+        wake(self._writer_idle)
         while self._queued > HIGH_WATER and self._broken is None and self._writer_running:
-            if self._drained.is_set():
-                self._drained = anyio.Event()
-            await self._drained.wait()
+            if self._senders is None or self._senders.done():
+                self._senders = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._senders)  # shared by every waiting sender: one cancelled leaves it
         if self._broken is not None:
             raise anyio.BrokenResourceError from self._broken
 
@@ -98,13 +105,16 @@ class MessageStream:
                 if not self._queue:
                     if self._stopping:
                         return
-                    self._wake = anyio.Event()
-                    await self._wake.wait()
+                    self._writer_idle = asyncio.get_running_loop().create_future()
+                    try:
+                        await self._writer_idle
+                    finally:
+                        self._writer_idle = None
                     continue
                 data = b"".join(self._queue)
                 self._queue.clear()
                 self._queued = 0
-                self._drained.set()
+                wake(self._senders)
                 async with self._write_lock:
                     try:
                         await self._stream.send(data)
@@ -113,12 +123,12 @@ class MessageStream:
                         return
         finally:
             self._writer_running = False
-            self._drained.set()
+            wake(self._senders)
 
     def stop_writer(self) -> None:
         """Let the writer finish what is queued, then end."""
         self._stopping = True
-        self._wake.set()
+        wake(self._writer_idle)
 
     async def aclose(self) -> None:
         await self._stream.aclose()

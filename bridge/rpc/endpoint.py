@@ -54,8 +54,8 @@ class RequestContext:
     method: str
     request_id: RequestId | None
 
-    async def notify(self, method: str, params: Any = None) -> None:
-        await self.endpoint.notify(method, params)
+    def notify(self, method: str, params: Any = None) -> Awaitable[None]:
+        return self.endpoint.notify(method, params)  # not a coroutine of its own: one per chunk less
 
     async def request(self, method: str, params: Any = None, *, timeout: float | None = None) -> Any:  # noqa: ASYNC109
         return await self.endpoint.request(method, params, timeout=timeout)
@@ -243,8 +243,9 @@ class Endpoint:
 
     # -- the send side ---------------------------------------------------------------------------
 
-    async def notify(self, method: str, params: Any = None) -> None:
-        await self._send(_message(method, params))
+    def notify(self, method: str, params: Any = None) -> Awaitable[None]:
+        """Send a notification (awaited: it waits while the peer reads slowly, see :mod:`.stream`)."""
+        return self._send(_message(method, params))
 
     async def request(self, method: str, params: Any = None, *, timeout: float | None = None) -> Any:  # noqa: ASYNC109
         """Ask the peer and wait for its answer; ``timeout`` fails the call with an

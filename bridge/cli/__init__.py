@@ -7,6 +7,7 @@ lists them. Commands are async functions of the parsed arguments returning an ex
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -81,7 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # The long-running servers run on uvloop (the event loop's share of each streamed chunk is
         # about half asyncio's); one-shot commands keep asyncio, which imports faster.
-        options = {"use_uvloop": True} if getattr(args, "event_loop", None) == "uvloop" else {}
+        server = getattr(args, "event_loop", None) == "uvloop"
+        options = {"use_uvloop": True} if server else {}
+        if server:
+            gc.set_threshold(*SERVER_GC_THRESHOLDS)
         code: int = anyio.run(args.handler, args, backend_options=options)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -91,4 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+# A server holding a thousand streams holds hundreds of thousands of objects, and at Python's
+# default thresholds (700, 10, 10) the collector's passes over the older ones stalled every stream
+# often: 1,000 streams x 50 chunks/s, delivery delay p99 296-374 -> 104-162 ms and p50 109-125 ->
+# 70-91 ms, server CPU and peak RSS unchanged; no change at 100 streams (bench/concurrency.py).
+SERVER_GC_THRESHOLDS = (10_000, 10, 10)
 _USAGE_CODES = {"unknown_provider", "unknown_model", "missing_key", "invalid_config"}

@@ -98,6 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 # A server holding a thousand streams holds hundreds of thousands of objects, and at Python's
 # default thresholds (700, 10, 10) the collector's passes over the older ones stalled every stream
 # often: 1,000 streams x 50 chunks/s, delivery delay p99 296-374 -> 104-162 ms and p50 109-125 ->
-# 70-91 ms, server CPU and peak RSS unchanged; no change at 100 streams (bench/concurrency.py).
+# 70-93 ms, server CPU and peak RSS unchanged; no change at 100 streams (bench/concurrency.py).
 SERVER_GC_THRESHOLDS = (10_000, 10, 10)
 _USAGE_CODES = {"unknown_provider", "unknown_model", "missing_key", "invalid_config"}

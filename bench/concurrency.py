@@ -176,6 +176,9 @@ def rows(results: list[tuple[Load, Load, Load | None]], quick: bool, rate: float
         def ahead(value: Callable[[Load], float], bridge: Load = bridge, litellm: Load | None = litellm) -> bool:
             return litellm is None or value(bridge) < value(litellm)
 
+        def added(load: Load, direct: Load = direct) -> str:
+            return f"{load.delay(50) - direct.delay(50):.2f} / {load.delay(99) - direct.delay(99):.2f} ms"
+
         out += [
             Row(name, "errors (streams lost, cut or mixed up)", f"{bridge.errors}", f"{direct.errors}",
                 cell(litellm, "{:.0f}", lambda x: x.errors), "0", bridge.errors == 0),
@@ -193,6 +196,8 @@ def rows(results: list[tuple[Load, Load, Load | None]], quick: bool, rate: float
                 cell(litellm, "{:.2f} ms", lambda x: x.delay(50)), "ahead of LiteLLM", ahead(lambda x: x.delay(50))),
             Row(name, "delivery delay p99", f"{bridge.delay(99):.2f} ms", f"{direct.delay(99):.2f} ms",
                 cell(litellm, "{:.2f} ms", lambda x: x.delay(99)), "ahead of LiteLLM", ahead(lambda x: x.delay(99))),
+            Row(name, "delay the path adds: its delay p50 / p99 minus the direct read's",
+                added(bridge), "", cell(litellm, "{}", added)),
             Row(name, "server peak RSS", f"{bridge.peak_rss:.0f} MiB", "",
                 cell(litellm, "{:.0f} MiB", lambda x: x.peak_rss), "ahead of LiteLLM", ahead(lambda x: x.peak_rss)),
             Row(name, "load generator CPU, cores (bridge run)", f"{bridge.client_cpu:.2f}", f"{direct.client_cpu:.2f}",

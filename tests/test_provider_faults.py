@@ -186,6 +186,16 @@ async def test_the_events_before_an_oversized_one_in_the_same_read_still_arrive(
     assert "exceeds 1024 bytes" in chunks[-2]["message"]
 
 
+async def test_the_values_before_an_oversized_one_in_a_json_array_body_still_arrive(server: FakeServer) -> None:
+    # Gemini's streamGenerateContent without alt=sse: one JSON array, its elements sent as they come
+    hello = b'{"candidates": [{"content": {"role": "model", "parts": [{"text": "Hello"}]}}]}'
+    big = b'{"x": "' + b"x" * 8192  # an element over the 1 KiB limit, cut off: it can never be whole
+    server.enqueue(Reply(200, [("Content-Type", "application/json")], [b"[" + hello + b",\r\n" + big, STALL]))
+    chunks, _ = await _chat(server, NO_RETRY, "gemini", max_event_bytes=1024)
+    assert text(chunks) == "Hello" and _failure(chunks)["code"] == "protocol"
+    assert "exceeds 1024 bytes" in chunks[-2]["message"]
+
+
 async def test_a_stall_longer_than_the_gap_timeout_times_out(server: FakeServer) -> None:
     server.enqueue(_stream(STALL))
     started = time.monotonic()

@@ -10,10 +10,9 @@ what every framing delivers.
 
 Both return the JSON text of each complete value from ``feed(bytes)``, finish with ``flush()``,
 and raise :class:`bridge.errors.ProtocolError` on a value larger than ``max_event_bytes``.
-:func:`parse_json` parses each text, one at a time as the reader takes them (``texts`` of the NDJSON
-framer and ``events`` of the SSE decoder hand them over one at a time too): the
-values before an invalid or oversized one in the same network read still reach the caller, before
-its error.
+:func:`parse_json` parses each text, one at a time as the reader takes them from ``texts`` (and
+from the SSE decoder's ``events``): the values before an invalid or oversized one in the same
+network read still reach the caller, before its error.
 """
 
 from __future__ import annotations
@@ -141,10 +140,15 @@ class JSONValuesFramer:
         self._compact()
         return self._values
 
-    def texts(self, chunk: bytes) -> list[bytes]:
-        """:meth:`feed` as the reader takes it. All at once: a value over the limit fails the values
-        before it in the same read too (rare: only Gemini without ``alt=sse`` frames this way)."""
-        return self.feed(chunk)
+    def texts(self, chunk: bytes) -> Iterator[bytes]:
+        """:meth:`feed` as the reader takes it: the values completed before one over the limit
+        in the same read are handed over first, then the error."""
+        try:
+            values = self.feed(chunk)
+        except ProtocolError:
+            yield from self._values  # what this read completed before the scan failed
+            raise
+        yield from values
 
     def flush(self) -> list[bytes]:
         rest = bytes(self._buffer).strip()

@@ -119,6 +119,7 @@ def test_models_picked_from_discovery_in_the_config_ui_are_the_ones_offered(repo
     assert {"echo", "think", "slow", "long", "tools", "error"} <= set(detail["discovered"])
     assert detail["saved"] == "Saved mock to VS Code settings."
     assert sorted(detail["models"]) == ["echo", "error", "tools"]
+    assert detail["base"] == "http://127.0.0.1:9/v1"  # typed with spaces around it, saved and shown trimmed
     offered = {m["id"] for m in passed(report, "probe")["models"] if m["id"].startswith("mock/")}
     assert offered == {"mock/echo", "mock/tools", "mock/error"}
 

@@ -226,14 +226,20 @@ async function configStep(page) {
     b.checked = wanted.includes(b.value);
     b.dispatchEvent(new Event('change', { bubbles: true }));
   }), keep);
+  // A base URL typed with spaces around it is saved trimmed, and the field then shows what was saved.
+  await frame.$eval('#base-mock', (el) => { el.value = ''; });
+  await typeInto(page, frame, '#base-mock', '  http://127.0.0.1:9/v1  ');
   await clickSoon(frame, '#save-provider-mock');
   const saved = await until('the mock provider saved', () =>
     frame.$eval('#notice', (el) => (el.textContent.startsWith('Saved mock') ? el.textContent : null)),
   );
+  const base = await until('the saved base URL shown as saved', () =>
+    frame.$eval('#base-mock', (el) => (el.value === 'http://127.0.0.1:9/v1' ? el.value : null)),
+  );
   const models = await until('the saved models shown', () =>
     frame.$$eval('#models-mock input:checked', (boxes) => boxes.map((b) => b.value)).then((m) => (m.length === 3 ? m : null)),
   );
-  return { status: source, notice, table, discovered, saved, models };
+  return { status: source, notice, table, discovered, saved, models, base };
 }
 
 async function probeStep(page, workspace) {

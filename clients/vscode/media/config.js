@@ -111,7 +111,9 @@
     for (const node of /** @type {NodeListOf<HTMLInputElement>} */ (root.querySelectorAll('input[data-draft]'))) {
       const name = /** @type {string} */ (node.dataset.draft);
       const value = drafts.get(name);
-      if (value === (typeof value === 'boolean' ? node.checked : node.value)) drafts.delete(name);
+      const shown = typeof value === 'boolean' ? node.checked : node.value;
+      // a saved base URL comes back trimmed, as the save sent it: that too ends its draft
+      if (value === shown || (node.type === 'text' && typeof value === 'string' && value.trim() === shown)) drafts.delete(name);
       else if (typeof value === 'boolean') node.checked = value;
       else if (value !== undefined) node.value = value;
       if (name !== refocus) continue;

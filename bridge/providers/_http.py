@@ -35,7 +35,7 @@ from bridge import errors
 from bridge.http import HTTPClient, HTTPError, ReadTimeout, Response
 from bridge.providers import _errors
 from bridge.providers._jsonstream import JSONValuesFramer, NDJSONFramer, parse_json
-from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
+from bridge.providers._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEEvent
 from bridge.providers.base import ModelConfig, Timeouts
 from protocol import StreamChunk
 
@@ -121,10 +121,14 @@ class _SSEData:
         self._sse = SSEDecoder(max_event_bytes)
 
     def texts(self, chunk: bytes) -> Iterator[str]:
-        return (e.data for e in self._sse.events(chunk) if e.data and e.data != "[DONE]")
+        return _json_data(self._sse.events(chunk))
 
-    def flush(self) -> list[str]:
-        return [e.data for e in self._sse.flush() if e.data and e.data != "[DONE]"]
+    def flush(self) -> Iterator[str]:
+        return _json_data(self._sse.flush())
+
+
+def _json_data(events: Iterable[SSEEvent]) -> Iterator[str]:
+    return (e.data for e in events if e.data and e.data != "[DONE]")
 
 
 def settings(config: ModelConfig) -> Timeouts:

@@ -151,12 +151,60 @@ def validate(type_name: str, instance: Any) -> None:
         errors = _branch_errors(error) if tagged else list(error.context)
         if errors is None:
             where = _pointer([*error.absolute_path, "type"])
-            raise SchemaError(type_name, where, f"unknown type {error.instance['type']!r}")
+            raise SchemaError(type_name, where, f"unknown type {_short(str(error.instance['type']))}")
         deeper = best_match(errors)
         if deeper is None:
             break
         error = deeper
-    raise SchemaError(type_name, _pointer(error.absolute_path), error.message)
+    raise SchemaError(type_name, _pointer(error.absolute_path), _reason(error))
+
+
+# What a failed keyword says, from the schema alone: jsonschema's own messages quote the value
+# that failed ("'sk-...' is not of type 'object'"), and the value may be a key sent in the wrong
+# place. A property name or type tag the caller wrote is shown when it is short enough to be a
+# misspelt name, never when it is long enough to be a key.
+_REASONS = {
+    "type": "must be of type {}",
+    "enum": "must be one of {}",
+    "const": "must be {}",
+    "pattern": "must match the pattern {}",
+    "format": "must be a valid {}",
+    "minLength": "must be at least {} characters long",
+    "maxLength": "must be at most {} characters long",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "exclusiveMinimum": "must be more than {}",
+    "exclusiveMaximum": "must be less than {}",
+    "minItems": "must have at least {} items",
+    "maxItems": "must have at most {} items",
+    "minProperties": "must have at least {} properties",
+    "maxProperties": "must have at most {} properties",
+    "uniqueItems": "must not repeat an item",
+    "multipleOf": "must be a multiple of {}",
+}
+
+
+def _reason(error: Any) -> str:
+    keyword, expected = error.validator, error.validator_value
+    if keyword == "required":
+        missing = [name for name in expected if isinstance(error.instance, dict) and name not in error.instance]
+        return ", ".join(f"{name!r} is a required property" for name in missing or expected)
+    if keyword in ("additionalProperties", "unevaluatedProperties", "propertyNames") and isinstance(
+        error.instance, dict
+    ):
+        allowed = error.schema.get("properties", {})
+        unexpected = [_short(name) for name in error.instance if name not in allowed]
+        return f"unexpected properties: {', '.join(unexpected)}" if unexpected else "a property is not allowed here"
+    if keyword == "type":
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+    elif keyword in ("enum", "const"):
+        expected = ", ".join(json.dumps(value) for value in (expected if keyword == "enum" else [expected]))
+    template = _REASONS.get(keyword)
+    return template.format(expected) if template else f"does not satisfy the schema's {keyword!r}"
+
+
+def _short(name: str) -> str:
+    return repr(name) if len(name) <= 32 else f"(a name of {len(name)} characters)"
 
 
 def is_valid(type_name: str, instance: Any) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import pytest
+from bridge_process import NdjsonPeer, serve
 from fake_provider import FakeServer, Reply
 from fake_provider.replies import text_reply
 from secret_service import SessionBus
@@ -137,3 +138,32 @@ async def test_store_resolve_and_chat_in_process_leave_no_key_in_logs_or_results
     assert_no_key(everything)
     revealed = await SettingsAPI.from_environment(registry=KEYED).secrets_resolve({"provider": "keyed", "reveal": True})
     assert "value" not in revealed  # deleted above
+
+
+# A key with no prefix the redactor knows (Mistral's and Azure's look like this): only the
+# message's wording can keep it out of an answer, not the redaction of key shapes.
+BARE_KEY = "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lm"
+
+
+def test_a_key_sent_in_the_wrong_place_is_not_quoted_back_in_the_invalid_params_error(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    misplaced = [
+        ("secrets/store", ["mistral", BARE_KEY]),
+        ("secrets/store", {"provider": "mistral", "value": {"key": BARE_KEY}}),
+        ("secrets/store", {"provider": "mistral", "value": BARE_KEY, "destination": BARE_KEY}),
+        ("config/setProvider", {"config": {"name": "mistral", "api_key_env": 7, "api_base": [BARE_KEY]}}),
+        ("secrets/resolve", {"provider": "mistral", BARE_KEY + BARE_KEY: True}),
+    ]
+    with serve(cli_env, tmp_path) as bridge:
+        peer = NdjsonPeer(bridge.connect())
+        answers = [peer.ask({"jsonrpc": "2.0", "id": i, "method": method, "params": params})
+                   for i, (method, params) in enumerate(misplaced)]  # fmt: skip
+        peer.close()
+        log = bridge.log()
+    assert [answer["error"]["code"] for answer in answers] == [-32602] * len(misplaced), answers
+    text = json.dumps(answers) + log
+    assert "must be of type object" in text and "must be one of" in text  # the reason is still told
+    for start in range(0, len(BARE_KEY) - 8):
+        fragment = BARE_KEY[start : start + 8]
+        assert fragment not in text, f"a fragment of the key came back: {fragment}"

@@ -63,7 +63,7 @@ def test_invalid_example_is_rejected_at_its_path(type_name: str, index: int, cas
 def test_a_deliberately_broken_example_is_rejected(tmp_path: Path) -> None:
     good = ALL["StreamChunk"]["valid"][3]
     broken = {**good, "output_tokens": "many"}
-    with pytest.raises(SchemaError, match=r"StreamChunk at /output_tokens: 'many' is not of type 'integer'"):
+    with pytest.raises(SchemaError, match=r"StreamChunk at /output_tokens: must be of type integer$"):
         validate("StreamChunk", broken)
 
 

@@ -28,9 +28,12 @@ T = TypeVar("T")
 
 
 class Channel(Generic[T]):
-    __slots__ = ("_closed", "_getter", "_items", "_putter", "_reader_gone", "_size")
+    __slots__ = ("_closed", "_getter", "_items", "_loop", "_putter", "_reader_gone", "_size")
 
     def __init__(self, size: int) -> None:
+        """Made in the event loop it serves: each wait asks it for a future, and asking
+        ``asyncio.get_running_loop()`` instead costs a ``getpid`` system call on Python 3.11."""
+        self._loop = asyncio.get_running_loop()
         self._items: deque[T] = deque()
         self._size = size
         self._getter: asyncio.Future[None] | None = None  # the reader waiting for a chunk
@@ -41,7 +44,7 @@ class Channel(Generic[T]):
     async def put(self, item: T) -> bool:
         """Queue ``item``; False (and nothing queued) when the reader has left."""
         while len(self._items) >= self._size and not self._reader_gone:
-            self._putter = asyncio.get_running_loop().create_future()
+            self._putter = self._loop.create_future()
             try:
                 await self._putter
             finally:
@@ -57,7 +60,7 @@ class Channel(Generic[T]):
         while not self._items:
             if self._closed:
                 return None
-            self._getter = asyncio.get_running_loop().create_future()
+            self._getter = self._loop.create_future()
             try:
                 await self._getter
             finally:

@@ -63,7 +63,21 @@ class BridgeError(Exception):
 
 
 class ProviderError(BridgeError):
+    """``retry_after``: the seconds the provider asked us to wait before trying again, if it said
+    (``Retry-After`` on a 429, 503 or 529)."""
+
     code: ClassVar[ErrorCode] = "server"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, retryable=retryable)
+        self.retry_after = retry_after
 
 
 class AuthError(ProviderError):
@@ -81,8 +95,7 @@ class RateLimitedError(ProviderError):
     def __init__(
         self, message: str, *, status: int | None = 429, retryable: bool | None = None, retry_after: float | None = None
     ) -> None:
-        super().__init__(message, status=status, retryable=retryable)
-        self.retry_after = retry_after
+        super().__init__(message, status=status, retryable=retryable, retry_after=retry_after)
 
 
 class BadRequestError(ProviderError):

@@ -74,9 +74,10 @@ def _stream(*steps: Any, done: bool = False) -> Reply:
     return Reply.sse(openai_event({"content": "Hello"}), *steps, done=done)
 
 
-async def test_429_with_retry_after_seconds_is_honoured_then_succeeds(server: FakeServer) -> None:
+@pytest.mark.parametrize("status", [429, 503, 529])  # an overloaded server says when to come back too
+async def test_retry_after_seconds_is_honoured_then_succeeds(server: FakeServer, status: int) -> None:
     server.enqueue(
-        Reply.json({"error": {"message": "slow down"}}, 429, [("Retry-After", "1")]), text_reply("openai", ["ok"])
+        Reply.json({"error": {"message": "slow down"}}, status, [("Retry-After", "1")]), text_reply("openai", ["ok"])
     )
     started = time.monotonic()
     chunks, _ = await _chat(server, FAST, provider_closes=False)

@@ -112,13 +112,12 @@ def _classify(
     text = f"{provider} ({'error in stream' if in_stream else status}): {redact(message)[:_MAX_MESSAGE]}"
     code = _error_code(payload)
     error = _pick_class(status, message, code, payload)
-    if error is errors.RateLimitedError:
-        return errors.RateLimitedError(text, status=None if in_stream else status, retry_after=delay)
     retryable = status in RETRYABLE_STATUSES if error is errors.ServerError else None
-    return error(text, status=None if in_stream else status, retryable=retryable)
+    # a 503 or 529 may say when to come back, as a 429 does
+    return error(text, status=None if in_stream else status, retryable=retryable, retry_after=delay)
 
 
-def _pick_class(status: int, message: str, code: str | None, payload: Any) -> type[errors.BridgeError]:
+def _pick_class(status: int, message: str, code: str | None, payload: Any) -> type[errors.ProviderError]:
     if status in (401, 403) or (status == 400 and _AUTH_HINTS.search(f"{message} {payload}")):
         return errors.AuthError
     if status == 404:

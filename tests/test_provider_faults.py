@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,13 @@ from fake_provider.harness import KEY, engine, request, text
 from fake_provider.replies import BASE_PATHS, openai_event, text_reply
 
 from bridge.cancel import CancellationToken
+from bridge.http import HTTPClient
+from bridge.http.connect import Proxy, open_connection
+from bridge.http.connection import Connection as HTTPConnection
+from bridge.http.request import Origin
+from bridge.providers import BUILTIN, ModelConfig
 from bridge.providers._errors import retry_after
+from bridge.redact import Secret
 from protocol import StreamChunk, validate
 
 pytestmark = pytest.mark.anyio
@@ -285,3 +292,31 @@ def test_retry_after_forms() -> None:
     assert retry_after({"Retry-After": "soon-ish"}) is None
     gemini = {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "48s"}]}}
     assert retry_after({}, gemini) == 48
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "ollama"])
+async def test_closing_a_provider_stream_closes_its_upstream_connection_at_once(
+    server: FakeServer, provider: str
+) -> None:
+    """The engine closes a stream whose reader left (``aclose``); the provider's own generator must
+    close the exchange it holds then, not when the garbage collector finds it some loop turns later."""
+    reply = text_reply(provider, ["one", " two"])
+    reply.steps = [*reply.steps[:3], STALL]
+    server.enqueue(reply)
+    opened: list[HTTPConnection] = []
+
+    async def recording(
+        origin: Origin, proxy: Proxy | None, tls: ssl.SSLContext | None, connect_timeout: float | None
+    ) -> HTTPConnection:
+        opened.append(await open_connection(origin, proxy, tls, connect_timeout))
+        return opened[-1]
+
+    async with HTTPClient(connector=recording, trust_env=False) as http:
+        config = ModelConfig(model="m", api_key=Secret(KEY), api_base=server.url + BASE_PATHS.get(provider, ""))
+        stream = (
+            BUILTIN.get(provider).load()(provider, http).stream_chat([{"role": "user", "content": "hi"}], config, {})
+        )
+        assert (await anext(stream))["type"] == "text"
+        assert [c.transport.is_closing() for c in opened] == [False]
+        await stream.aclose()
+        assert [c.transport.is_closing() for c in opened] == [True]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar, Literal
@@ -235,8 +236,9 @@ class OpenAIChatProvider(Provider):
         else:
             known = "'chat' or 'responses'" if responses_url is not None else "'chat' (the only API it speaks here)"
             raise InvalidConfigError(f"{self.id}: unknown api {api!r}; use {known}")
-        async for chunk in stream_chunks(self.client(), self.id, request, config, new_decoder):
-            yield chunk
+        async with aclosing(stream_chunks(self.client(), self.id, request, config, new_decoder)) as chunks:
+            async for chunk in chunks:  # closing this stream closes the upstream exchange at once
+                yield chunk
 
     async def list_models(self, config: ModelConfig) -> list[ModelInfo]:
         payload = await get_json(

@@ -20,6 +20,8 @@ JSON body is decoded as well. Models come from ``GET {api_base}/v1/models`` (pag
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 from bridge.errors import ProtocolError
@@ -202,8 +204,10 @@ class AnthropicProvider(Provider):
         body = build_body(config.model, messages, options, dict(config.extra))
         headers = {**self._headers(config), "Accept": "text/event-stream"}
         request = HTTPRequest("POST", f"{self._base(config)}/v1/messages", headers, body)
-        async for chunk in stream_chunks(self.client(), self.id, request, config, lambda: MessagesDecoder(self.id)):
-            yield chunk
+        decoder = partial(MessagesDecoder, self.id)
+        async with aclosing(stream_chunks(self.client(), self.id, request, config, decoder)) as chunks:
+            async for chunk in chunks:  # closing this stream closes the upstream exchange at once
+                yield chunk
 
     async def list_models(self, config: ModelConfig) -> list[ModelInfo]:
         models: list[ModelInfo] = []

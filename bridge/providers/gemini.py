@@ -22,6 +22,8 @@ Models come from ``GET {api_base}/v1beta/models`` (paginated), those that can ``
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -154,10 +156,10 @@ class GeminiProvider(Provider):
         request = HTTPRequest(
             "POST", url, {**self._headers(config), "Accept": "text/event-stream"}, build_body(messages, options)
         )
-        async for chunk in stream_chunks(
-            self.client(), self.id, request, config, lambda: GenerateContentDecoder(self.id)
-        ):
-            yield chunk
+        decoder = partial(GenerateContentDecoder, self.id)
+        async with aclosing(stream_chunks(self.client(), self.id, request, config, decoder)) as chunks:
+            async for chunk in chunks:  # closing this stream closes the upstream exchange at once
+                yield chunk
 
     async def list_models(self, config: ModelConfig) -> list[ModelInfo]:
         models: list[ModelInfo] = []

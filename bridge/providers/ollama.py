@@ -18,6 +18,8 @@ a non-streamed body is a single such object. Models come from ``GET {api_base}/a
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 from bridge.errors import ProtocolError
@@ -122,8 +124,10 @@ class OllamaProvider(Provider):
         body = build_body(config.model, messages, options, dict(config.extra))
         headers = {**self._headers(config), "Accept": "application/x-ndjson"}
         request = HTTPRequest("POST", f"{self._base(config)}/api/chat", headers, body)
-        async for chunk in stream_chunks(self.client(), self.id, request, config, lambda: ChatLinesDecoder(self.id)):
-            yield chunk
+        decoder = partial(ChatLinesDecoder, self.id)
+        async with aclosing(stream_chunks(self.client(), self.id, request, config, decoder)) as chunks:
+            async for chunk in chunks:  # closing this stream closes the upstream exchange at once
+                yield chunk
 
     async def list_models(self, config: ModelConfig) -> list[ModelInfo]:
         request = HTTPRequest("GET", f"{self._base(config)}/api/tags", self._headers(config))

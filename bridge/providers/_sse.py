@@ -41,7 +41,7 @@ class SSEEvent(NamedTuple):  # a tuple: made once per event of every stream, it 
 class SSEDecoder:
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         self._max = max_event_bytes
-        self._partial = b""  # the unfinished last line
+        self._partial: bytes | bytearray = b""  # the unfinished last line (a bytearray while it grows)
         self._skip_lf = False  # the previous chunk ended in CR: a leading LF belongs to that line end
         self._at_start = True  # a leading byte order mark is dropped once
         self._data: list[str] = []
@@ -56,7 +56,13 @@ class SSEDecoder:
     def events(self, chunk: bytes) -> Iterator[SSEEvent]:
         """:meth:`feed`, one event at a time: what comes before a line over the limit is taken
         before the error, however much of the stream one read holds."""
-        buffer = self._partial + chunk if self._partial else chunk
+        if not self._partial:
+            buffer = chunk
+        elif b"\n" in chunk or b"\r" in chunk:
+            buffer = bytes(self._partial) + chunk if isinstance(self._partial, bytearray) else self._partial + chunk
+        else:
+            self._extend_line(chunk)  # a long line goes on: keep the piece, scan nothing again
+            return
         if self._at_start:
             if len(buffer) < len(_BOM) and _BOM.startswith(buffer):
                 self._partial = buffer  # maybe the start of a byte order mark: wait for the rest
@@ -81,9 +87,16 @@ class SSEDecoder:
         if len(self._partial) > self._max:
             raise ProtocolError(f"an event-stream line exceeds {self._max} bytes")
 
+    def _extend_line(self, piece: bytes) -> None:
+        if not isinstance(self._partial, bytearray):
+            self._partial = bytearray(self._partial)
+        self._partial += piece
+        if len(self._partial) > self._max:
+            raise ProtocolError(f"an event-stream line exceeds {self._max} bytes")
+
     def flush(self) -> list[SSEEvent]:
         """The stream ended: an unfinished line still counts as a line, an unfinished event is dropped."""
-        tail, self._partial = self._partial, b""
+        tail, self._partial = bytes(self._partial), b""
         if self._at_start and _BOM.startswith(tail):
             tail = b""
         events: list[SSEEvent] = []

@@ -127,6 +127,13 @@ def test_a_close_delimited_body_ends_at_eof_and_is_not_kept_alive() -> None:
     assert parser.feed_eof() == [END] and parser.complete and not parser.keep_alive
 
 
+def test_a_body_framed_both_chunked_and_by_length_is_read_chunked_and_the_connection_not_reused() -> None:
+    parser = ResponseParser()
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert parser.feed(head + b"5\r\nhello\r\n0\r\n\r\n")[1:] == [b"hello", END]
+    assert parser.complete and not parser.keep_alive
+
+
 @pytest.mark.parametrize(
     "head",
     [

@@ -178,6 +178,8 @@ class ResponseParser:
         if coding is not None:
             if coding.strip().lower() != "chunked":
                 raise RemoteProtocolError(f"unsupported Transfer-Encoding {coding[:40]!r}")
+            if "content-length" in head.headers:  # framed both ways: read it chunked, then never reuse it
+                self.keep_alive = False  # (RFC 9112 §6.3: a sign of request smuggling or response splitting)
             return _CHUNK_SIZE
         length = head.headers.get("content-length")
         if length is not None:

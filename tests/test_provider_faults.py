@@ -242,6 +242,17 @@ async def test_an_html_502_page_is_a_server_error_with_a_short_message(server: F
     assert error["message"] == "openrouter (502): HTTP 502 with an HTML page (502 Bad Gateway)"
 
 
+async def test_a_redirect_is_a_config_error_naming_where_it_points_and_is_not_followed(server: FakeServer) -> None:
+    page = b"<html><head><title>301 Moved Permanently</title></head></html>"
+    location = "https://user:secret@api.example.test/v1/chat/completions?token=abc#x"
+    server.enqueue(Reply(301, [("Content-Type", "text/html"), ("Location", location)], [page]))
+    chunks, _ = await _chat(server, FAST, provider_closes=False)
+    error = _failure(chunks)
+    assert (error["code"], error["status"], error["retryable"]) == ("invalid_config", 301, False)
+    assert "redirected the request (301) to https://api.example.test/v1/chat/completions;" in error["message"]
+    assert "secret" not in error["message"] and "token" not in error["message"] and len(server.requests) == 1
+
+
 async def test_a_key_echoed_in_an_error_body_is_masked(server: FakeServer) -> None:
     server.enqueue(
         Reply.json({"error": {"message": f"Incorrect API key provided: {KEY}.", "code": "invalid_api_key"}}, 401)

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bridge import errors, http
 from bridge.redact import redact
@@ -38,11 +39,27 @@ _TYPE_STATUS = {
 
 
 def from_response(provider: str, status: int, headers: Mapping[str, str], body: bytes) -> errors.BridgeError:
+    """An answer that is not a success: an error status, or a redirect (3xx), which is not followed
+    because the key would go with it to wherever it points."""
+    if status < 400:
+        return _redirected(provider, status, headers)
     payload = _json_or_none(body)
     message = _message(payload) if payload is not None else None
     if message is None:
         message = _non_json_summary(status, headers, body)
     return _classify(provider, status, message, payload, retry_after(headers, payload))
+
+
+def _redirected(provider: str, status: int, headers: Mapping[str, str]) -> errors.InvalidConfigError:
+    location = {k.lower(): v for k, v in headers.items()}.get("location", "")
+    target = urlsplit(location.strip())  # shown without user, password, query or fragment
+    where = urlunsplit((target.scheme, target.netloc.rpartition("@")[2], target.path, "", ""))
+    points = f" to {where[:200]}" if where else ""
+    return errors.InvalidConfigError(
+        f"{provider}: the server redirected the request ({status}){points}; the bridge does not follow "
+        "redirects (the key would go along): set api_base to the address the provider serves its API at",
+        status=status,
+    )
 
 
 def from_payload(provider: str, payload: Mapping[str, Any]) -> errors.BridgeError:

@@ -201,7 +201,7 @@ async def _attempt(
 ) -> AsyncGenerator[StreamChunk, None]:
     async with _exchange(http, provider, request, limits) as exchange:
         response = exchange.response
-        if response.status >= 400:
+        if response.status >= 300:
             error_body = await response.read(_MAX_ERROR_BODY)
             raise _errors.from_response(provider, response.status, response.headers, error_body)
         framer = _framer(response.headers.get("content-type", ""), max_event)
@@ -278,7 +278,7 @@ async def get_json(http: HTTPClient, provider: str, request: HTTPRequest, config
     """A plain request for a JSON answer (model lists), with the same timeouts and error mapping."""
     async with _exchange(http, provider, request, settings(config)) as exchange:
         response = exchange.response
-        content = await response.read(_MAX_ERROR_BODY if response.status >= 400 else None)
-    if response.status >= 400:
+        content = await response.read(_MAX_ERROR_BODY if response.status >= 300 else None)
+    if response.status >= 300:
         raise _errors.from_response(provider, response.status, response.headers, content)
     return parse_json(content, "response")

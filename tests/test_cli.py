@@ -50,9 +50,9 @@ def test_system_prompt_counts_as_input(cli_env: dict[str, str]) -> None:
         (["--provider", "mock", "--model", "gpt-9"], "the mock provider has no model 'gpt-9'; its models are: echo"),
     ],
 )
-def test_errors_go_to_stderr_with_a_nonzero_exit(cli_env: dict[str, str], args: list[str], message: str) -> None:
+def test_configuration_errors_go_to_stderr_with_exit_2(cli_env: dict[str, str], args: list[str], message: str) -> None:
     result = run(cli_env, "chat", *args, "--json", "hi")
-    assert result.returncode != 0
+    assert result.returncode == 2  # a usage or configuration problem, as the README says
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     for line in result.stdout.splitlines():

@@ -31,6 +31,15 @@ COMMANDS = {
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_USAGE_CODES = {"unknown_provider", "unknown_model", "missing_key", "invalid_config"}
+
+
+def exit_code(error_code: str) -> int:
+    """The exit status for a failure of this code (an error chunk's or a BridgeError's): 2 for what
+    the user must fix in the command or the config, 130 for a cancel, else 1."""
+    if error_code == "cancelled":
+        return EXIT_INTERRUPTED
+    return EXIT_USAGE if error_code in _USAGE_CODES else EXIT_FAILED
 
 
 def _logging_options(default: object) -> argparse.ArgumentParser:
@@ -91,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BridgeError as exc:
         print(f"openllm-bridge: {redact(exc.message)}", file=sys.stderr)
-        return EXIT_USAGE if exc.code in _USAGE_CODES else EXIT_FAILED
+        return exit_code(exc.code)
     return code
 
 
@@ -100,4 +109,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 # often: 1,000 streams x 50 chunks/s, delivery delay p99 296-374 -> 104-162 ms and p50 109-125 ->
 # 70-93 ms, server CPU and peak RSS unchanged; no change at 100 streams (bench/concurrency.py).
 SERVER_GC_THRESHOLDS = (10_000, 10, 10)
-_USAGE_CODES = {"unknown_provider", "unknown_model", "missing_key", "invalid_config"}

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import anyio
 
 from bridge.cancel import CancellationToken
-from bridge.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from bridge.cli import EXIT_OK, EXIT_USAGE, exit_code
 from bridge.cli._common import make_engine, print_json
 from bridge.errors import InvalidConfigError
 from bridge.redact import redact
@@ -131,7 +131,7 @@ async def run(args: argparse.Namespace) -> int:
         print("openllm-bridge chat: give a prompt as arguments or on stdin", file=sys.stderr)
         return EXIT_USAGE
     token = CancellationToken()
-    exit_code = EXIT_OK
+    status = EXIT_OK
     async with (
         make_engine() as engine,
         engine.chat(_request(args, prompt), token) as chunks,
@@ -145,6 +145,6 @@ async def run(args: argparse.Namespace) -> int:
                 _render(chunk)
             if chunk["type"] == "error":
                 print(f"openllm-bridge: {chunk['code']}: {redact(chunk['message'])}", file=sys.stderr)
-                exit_code = EXIT_INTERRUPTED if chunk["code"] == "cancelled" else EXIT_FAILED
+                status = exit_code(chunk["code"])
         tg.cancel_scope.cancel()
-    return exit_code
+    return status

@@ -104,6 +104,21 @@ def test_config_show_set_remove_export_import(cli_env: dict[str, str], tmp_path:
     assert run(cli_env, "config", "remove-provider", "openai", cwd=workspace).returncode == 2
 
 
+def test_import_and_export_of_a_file_that_cannot_be_read_or_written_are_usage_errors(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "latin1.json").write_bytes(b'{"providers": [{"name": "caf\xe9"}]}')
+    failures = [
+        (("config", "import", str(tmp_path / "missing.json")), "cannot read " + str(tmp_path / "missing.json")),
+        (("config", "import", str(tmp_path / "latin1.json")), "it is not UTF-8 text"),
+        (("config", "export", "-o", str(tmp_path / "no" / "such" / "dir.json")), "cannot write"),
+    ]
+    for args, message in failures:
+        result = run(cli_env, *args)
+        assert (result.returncode, "Traceback" in result.stderr) == (2, False), result.stderr
+        assert message in result.stderr
+
+
 def test_a_broken_config_is_reported_with_file_and_line(cli_env: dict[str, str], openllm_home: Path) -> None:
     (openllm_home / "config.yaml").write_text("providers:\n  - name: openai\n    models: 4\n")
     result = run(cli_env, "chat", "--provider", "mock", "--model", "echo", "hi")

@@ -92,14 +92,23 @@ async def export_config(args: argparse.Namespace) -> int:
     result = await make_settings_api().config_export({"scope": args.scope})
     text = json.dumps({"providers": result["providers"]}, indent=2) + "\n"
     if args.output:
-        await anyio.Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            await anyio.Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"openllm-bridge config export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
     else:
         sys.stdout.write(text)
     return EXIT_OK
 
 
 async def import_config(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.file == "-" else await anyio.Path(args.file).read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.read() if args.file == "-" else await anyio.Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        print(f"openllm-bridge config import: cannot read {args.file}: {reason}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -92,6 +92,21 @@ async def test_api_key_env_is_checked_first(tmp_path: Path) -> None:
     assert await where(r) == ("env:WORK_OPENAI", "sk-work-0123456789abcdef")
 
 
+async def test_a_dotenv_file_that_is_not_utf8_is_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    workspace, home = tmp_path / "ws", tmp_path / "home"
+    workspace.mkdir()
+    home.mkdir()
+    (workspace / ".env").write_bytes(b"NOTE=caf\xe9\nOPENAI_API_KEY=sk-latin1-0123456789\n")
+    (home / ".env").write_text("OPENAI_API_KEY=sk-from-home-0123456789\n")
+    api = SettingsAPI.from_environment(
+        environ={"OPENLLM_HOME": str(home)}, workspace=workspace, settings=StaticSettings(Settings(check_dotenv=True))
+    )
+    assert await where(api.secrets) == (f"dotenv:{home / '.env'}", "sk-from-home-0123456789")
+    assert f"skipping the .env file {workspace / '.env'}: it is not UTF-8 text" in caplog.text
+
+
 async def test_dotenv_files_most_specific_first(tmp_path: Path) -> None:
     workspace, home = tmp_path / "ws", tmp_path / "home"
     (workspace / ".openllm").mkdir(parents=True)

@@ -8,6 +8,7 @@ what it says, whatever the surrounding environment holds.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from bridge.providers import BUILTIN, Registry
 from bridge.redact import Secret
 from bridge.secrets.stores import env_names
 from bridge.types import Availability, ResolvedSecret
+
+log = logging.getLogger("openllm.secrets")
 
 
 class DotEnvSecretStore:
@@ -51,7 +54,12 @@ class DotEnvSecretStore:
         for path in self.files:
             if not path.is_file():
                 continue
-            values = dotenv_values(path, interpolate=False, encoding="utf-8")
+            try:
+                values = dotenv_values(path, interpolate=False, encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:  # one unreadable file does not hide the others
+                reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+                log.warning("skipping the .env file %s: %s", path, reason)
+                continue
             for name in names:
                 value = values.get(name)
                 if value and value.strip():

@@ -68,6 +68,10 @@ async def _check(api: SettingsAPI, spec: ProviderSpec, config: ProviderConfig | 
     in_use = config is not None
     if config is not None and config.get("enabled") is False:
         check.notes.append("disabled")
+    trust = api.config.trust
+    ignored = [name.split(".", 1)[1] for name in trust.ignored if name.startswith(f"{spec.id}.")] if trust else []
+    if trust is not None and ignored:
+        check.notes.append(f"the workspace's {' and '.join(ignored)} left out: {trust.hint()}")
     named = config.get("api_key_env") if config else None
     if named and api.secrets.env is not None and await api.secrets.env.lookup((named,)) is None:
         check.problems.append(f"api_key_env names {named}, which is not set in the environment")

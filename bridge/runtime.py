@@ -55,9 +55,13 @@ def host_from_args(args: argparse.Namespace) -> HostClient | None:
 async def load_tool_settings(settings: SettingsAPI, host_section: Any = None) -> ToolSettings:
     """The ``tools:`` sections, host < user config.yaml < workspace config.yaml."""
     layers: list[tuple[str, Mapping[str, Any] | None]] = [(HOST_SETTINGS, host_section)]
-    for file in (settings.config.user, settings.config.workspace):
+    config = settings.config
+    for file in (config.user, config.workspace):
         if isinstance(file, FileConfigProvider):
-            layers.append((str(file.path), await file.read_section("tools")))
+            section = await file.read_section("tools")
+            if file is config.workspace and config.trust is not None:
+                section = await config.trust.tools_section(section)  # its commands run only if trusted
+            layers.append((str(file.path), section))
     return ToolSettings.layered(*layers)
 
 

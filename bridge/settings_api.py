@@ -15,6 +15,7 @@ from typing import Any
 
 from bridge import paths
 from bridge.config import FileConfigProvider, FileSettings, SettingsSource, UnifiedConfigResolver
+from bridge.config.trust import WorkspaceTrust
 from bridge.providers import BUILTIN, Registry
 from bridge.redact import Secret, mask
 from bridge.secrets import DotEnvSecretStore, EnvSecretStore, KeychainSecretStore, UnifiedSecretResolver
@@ -59,10 +60,12 @@ class SettingsAPI:
         host_config: ConfigProvider | None = None,
         settings: SettingsSource | None = None,
         keychain: SecretStore | None = None,
+        workspace_named_by_host: bool = False,
     ) -> SettingsAPI:
         """Env, .env files, the keychain and the host (when given) for keys; the user's and the
         workspace's config.yaml and the host for config. Without a host's ``settings`` source the
-        seed's settings come from the ``settings:`` block of the user's config.yaml."""
+        seed's settings come from the ``settings:`` block of the user's config.yaml. The
+        workspace's routing fields count when the user trusts it or the host named it."""
         environ = os.environ if environ is None else environ
         user = FileConfigProvider.user(environ)
         config = UnifiedConfigResolver(
@@ -70,6 +73,7 @@ class SettingsAPI:
             workspace=FileConfigProvider.workspace(workspace) if workspace is not None else None,
             host=host_config,
             settings=settings or FileSettings(user),
+            trust=WorkspaceTrust(user, workspace, named_by_host=workspace_named_by_host) if workspace else None,
         )
         secrets = UnifiedSecretResolver(
             env=EnvSecretStore(registry, environ),

@@ -152,3 +152,20 @@ def test_doctor_names_what_is_wrong(cli_env: dict[str, str], openllm_home: Path)
 @pytest.mark.parametrize("args", [["secrets", "where"], ["config", "show"], ["doctor"]])
 def test_every_new_command_has_help(cli_env: dict[str, str], args: list[str]) -> None:
     assert run(cli_env, *args, "--help").returncode == 0
+
+
+def test_doctor_says_what_an_untrusted_workspace_set_that_is_left_out(
+    cli_env: dict[str, str], tmp_path: Path, openllm_home: Path
+) -> None:
+    workspace = tmp_path / "cloned"
+    (workspace / ".openllm").mkdir(parents=True)
+    (workspace / ".openllm" / "config.yaml").write_text(
+        "providers:\n  - name: ollama\n    api_base: http://10.0.0.1:1\n"
+    )
+    report = json.loads(run(cli_env, "doctor", "--json", cwd=workspace).stdout)
+    (ollama,) = [p for p in report["providers"] if p["provider"] == "ollama"]
+    assert f"the workspace's api_base left out: the workspace {workspace} is not trusted" in " ".join(ollama["notes"])
+    (openllm_home / "config.yaml").write_text(f"settings:\n  trustedWorkspaces: [{workspace}]\n")
+    report = json.loads(run(cli_env, "doctor", "--json", cwd=workspace).stdout)
+    (ollama,) = [p for p in report["providers"] if p["provider"] == "ollama"]
+    assert not any("left out" in note for note in ollama["notes"])

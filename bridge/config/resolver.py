@@ -22,6 +22,7 @@ from typing import Literal
 from bridge.config.files import FileConfigProvider
 from bridge.config.merge import Layer, merge
 from bridge.config.settings import Settings, SettingsSource, StaticSettings
+from bridge.config.trust import WorkspaceTrust
 from bridge.config.validate import COMPUTED
 from bridge.errors import HostUnavailableError, InvalidConfigError
 from bridge.types import ConfigProvider
@@ -40,9 +41,13 @@ class UnifiedConfigResolver:
         host: ConfigProvider | None = None,
         settings: SettingsSource | None = None,
         cache_ttl: float = 30.0,
+        trust: WorkspaceTrust | None = None,
     ) -> None:
+        """``trust``: whether the workspace's routing fields count (:mod:`bridge.config.trust`);
+        without one, a workspace given here is trusted."""
         self.user = user
         self.workspace = workspace
+        self.trust = trust
         self.host = host
         self._settings_source = settings or StaticSettings()
         self._ttl = cache_ttl
@@ -74,7 +79,10 @@ class UnifiedConfigResolver:
         if self.user is not None and settings.native_level in ("user", "both"):
             layers.append(Layer("user", _detail(self.user), await self.user.get_providers()))
         if self.workspace is not None and settings.native_level in ("workspace", "both"):
-            layers.append(Layer("workspace", _detail(self.workspace), await self.workspace.get_providers()))
+            providers = await self.workspace.get_providers()
+            if self.trust is not None:
+                providers = await self.trust.providers(providers)
+            layers.append(Layer("workspace", _detail(self.workspace), providers))
         return layers
 
     async def get_providers(self) -> list[ProviderConfig]:

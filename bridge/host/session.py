@@ -93,7 +93,8 @@ async def host_session(
     async with client:
         config = HostConfigProvider(client)
         settings = HostSettings(client, FileSettings(FileConfigProvider.user(environ)))
-        root = await workspace_root(client) or workspace
+        named = await workspace_root(client)
+        root = named or workspace
         api = SettingsAPI.from_environment(
             environ=environ,
             workspace=root,
@@ -101,6 +102,7 @@ async def host_session(
             host_config=config,
             settings=settings,
             keychain=keychain,
+            workspace_named_by_host=named is not None,
         )
 
         def on_notification(method: str, params: Mapping[str, Any]) -> None:

@@ -85,6 +85,22 @@ class BlockingHandler:
             self.cancelled.set()
 
 
+class AskingHandler(BlockingHandler):
+    """A handler that first asks the peer (``approve``), then blocks: a peer that has shut down its
+    writing side can no longer answer, so the call fails (``refused``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = anyio.Event()
+
+    async def __call__(self, ctx: RequestContext, method: str, params: Any) -> Any:
+        try:
+            await ctx.request("approve")
+        except errors.NetworkError:
+            self.refused.set()
+        return await super().__call__(ctx, method, params)
+
+
 def table(**handlers: Callable[[RequestContext, Any], Awaitable[Any]]) -> MethodTable:
     methods = MethodTable()
     for name, handler in handlers.items():
@@ -230,6 +246,61 @@ async def test_peer_going_away_cancels_handlers_and_fails_calls() -> None:
             await server.cancelled.wait()
     with pytest.raises(errors.HostUnavailableError):
         await client_end.notify("late")
+
+
+async def test_after_the_end_of_input_running_requests_finish_and_answer() -> None:
+    """A peer that shuts down its writing side (``nc -N``) still reads: what runs finishes, its
+    notifications and answer go out, then the connection closes. A call to that peer can get no
+    answer any more, so it fails at once."""
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        try:
+            await ctx.request("approve")
+        except errors.NetworkError as exc:
+            for i in range(3):
+                await ctx.notify("progress", {"i": i})
+            return exc.message
+        return "approved"
+
+    async with raw_client(server) as raw:
+        await raw.send(b'{"jsonrpc": "2.0", "id": 1, "method": "go"}\n')
+        assert (await raw.reader.receive())["method"] == "approve"
+        await raw.stream.send_eof()
+        *notes, reply = [await raw.reader.receive() for _ in range(4)]
+        with pytest.raises(anyio.EndOfStream):
+            await raw.reader.receive()
+    assert [n["params"]["i"] for n in notes] == [0, 1, 2]
+    assert reply["id"] == 1 and "closed" in reply["result"]
+
+
+async def test_a_peer_that_half_closes_then_hangs_up_cancels_what_runs() -> None:
+    """Gone without a write to notice it: the hang-up itself cancels the request (a chat stream
+    waiting on its provider closes the upstream connection)."""
+    server = AskingHandler()
+    async with raw_client(server) as raw:
+        await raw.send(b'{"jsonrpc": "2.0", "id": 1, "method": "wait"}\n')
+        assert (await raw.reader.receive())["method"] == "approve"
+        await raw.stream.send_eof()
+        with anyio.fail_after(5):
+            await server.refused.wait()
+            assert not server.cancelled.is_set()
+            await raw.stream.aclose()
+            await server.cancelled.wait()
+
+
+async def test_a_half_closed_peer_that_never_reads_does_not_hold_up_a_shutdown() -> None:
+    server = AskingHandler()
+    a, b = await socket_pair()
+    endpoint = Endpoint(MessageStream(a), server)
+    async with b:
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(endpoint.run)
+                await b.send(b'{"jsonrpc": "2.0", "id": 1, "method": "wait"}\n')
+                await b.send_eof()
+                await server.refused.wait()
+                tg.cancel_scope.cancel()  # the server shuts down
+    assert server.cancelled.is_set() and endpoint.closed
 
 
 async def test_bridge_errors_cross_as_their_class_with_data() -> None:
@@ -416,3 +487,29 @@ async def test_a_peer_that_does_not_read_stops_the_writer_at_the_high_water_mark
         assert sent == stalled_at  # waiting for the peer, not queueing without end
         assert stream.queued <= 64 * 1024 + 1100  # the high-water mark plus one frame
         tg.cancel_scope.cancel()
+
+
+async def test_a_failed_write_after_the_end_of_input_cancels_what_runs() -> None:
+    """Over a stream with no socket to watch for a hang-up, the first write that fails tells the
+    peer is gone: every request still running is cancelled."""
+    blocked = AskingHandler()
+    go = anyio.Event()
+
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        if method == "wait":
+            return await blocked(ctx, method, params)
+        await go.wait()
+        while True:
+            await ctx.notify("tick")
+
+    a, b = await socket_pair()
+    endpoint = Endpoint(MessageStream(_CountingStream(a)), server)  # hides the socket
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(endpoint.run)
+        await b.send(b'{"jsonrpc": "2.0", "id": 1, "method": "tick"}\n{"jsonrpc": "2.0", "id": 2, "method": "wait"}\n')
+        await b.send_eof()
+        with anyio.fail_after(5):
+            await blocked.refused.wait()
+            await b.aclose()
+            go.set()
+            await blocked.cancelled.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -125,6 +126,33 @@ def test_chat_stream_sends_chunks_for_its_id_then_the_result(bridge: BridgeProce
     validate("ChatStreamResult", final["result"])
     assert final["result"]["finish_reason"] == "tool_calls"
     assert final["result"]["message"]["content"][0]["name"] == "get_weather"
+
+
+def test_a_request_then_a_half_close_still_gets_its_answer(bridge: BridgeProcess) -> None:
+    """As ``printf '...' | socat - UNIX:sock`` or ``nc -N`` ask: the request, then the end of
+    input (shutdown of the writing side only); the answer comes, then the bridge closes."""
+    peer = NdjsonPeer(bridge.connect())
+    peer.send_message({"jsonrpc": "2.0", "id": 1, "method": "bridge/status"})
+    peer.sock.shutdown(socket.SHUT_WR)
+    reply = peer.receive()
+    assert reply["id"] == 1 and reply["result"]["pid"] == bridge.pid
+    assert peer.sock.recv(65536) == b""
+    peer.close()
+
+
+def test_a_half_closed_chat_stream_gets_every_chunk_then_its_result(bridge: BridgeProcess) -> None:
+    peer = NdjsonPeer(bridge.connect())
+    params = {"provider": "mock", "model": "slow", "messages": [{"role": "user", "content": "one two three"}]}
+    peer.send_message({"jsonrpc": "2.0", "id": "c1", "method": "chat/stream", "params": params})
+    peer.sock.shutdown(socket.SHUT_WR)  # the stream is still running: each chunk takes the mock 50 ms
+    *notes, final = peer.receive_until(lambda m: m.get("id") == "c1")
+    assert peer.sock.recv(65536) == b""
+    peer.close()
+    chunks = [n["params"]["chunk"] for n in notes]
+    assert "".join(c["text"] for c in chunks if c["type"] == "text") == "You said: one two three"
+    assert chunks[-1]["type"] == "done"
+    validate("ChatStreamResult", final["result"])
+    assert final["result"]["finish_reason"] == "stop"
 
 
 def test_a_missing_key_is_a_bridge_error_with_data(bridge: BridgeProcess) -> None:

@@ -15,8 +15,12 @@
   leaving a call unanswered (cancelled, timed out) sends the peer ``cancel_method``;
 - turns whatever a handler raised into the wire error in one place (:mod:`bridge.rpc.errors`).
 
-When the peer goes away every running handler is cancelled (so a chat stream closes its upstream
-connection) and every outgoing call fails with ``closed_error``.
+At the end of the input (the peer shut down its writing side, as ``nc -N`` or ``socat`` do
+after a request, or closed the connection) nothing more is read and every outgoing call fails with
+``closed_error`` (no answer can come), but the requests still running finish and are answered,
+streams included. When the peer is gone (a write failed, it hung up; see
+:meth:`MessageStream.wait_gone`) or framing is lost, every running handler is cancelled (so a chat
+stream closes its upstream connection).
 """
 
 from __future__ import annotations
@@ -93,7 +97,8 @@ class Endpoint:
         self._calls: dict[RequestId, Call] = {}
         self._batches = 0  # batches being answered; they count against max_in_flight too
         self._next_id = 0
-        self._closed: str | None = None
+        self._closed: str | None = None  # why the connection closed: nothing more is sent
+        self._calls_ended: str | None = None  # why no answer can come: the input ended (or closed)
 
     @property
     def closed(self) -> bool:
@@ -102,16 +107,13 @@ class Endpoint:
     # -- the receive side --------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Serve the connection until the peer closes it (or framing is lost), then close it."""
+        """Serve the connection until its input ends and what runs has been answered (or the peer
+        is gone, or framing is lost), then close it."""
         try:
             async with anyio.create_task_group() as writing:
                 writing.start_soon(self.stream.run_writer)
                 try:
-                    async with anyio.create_task_group() as tg:
-                        try:
-                            await self._read_loop(tg)
-                        finally:
-                            tg.cancel_scope.cancel()
+                    await self._serve_requests()
                 finally:  # what is queued still goes out (a last error reply), for a second at most
                     self.stream.stop_writer()
                     writing.cancel_scope.deadline = anyio.current_time() + 1
@@ -120,17 +122,37 @@ class Endpoint:
             with anyio.CancelScope(shield=True):
                 await self.stream.aclose()
 
-    async def _read_loop(self, tg: TaskGroup) -> None:
+    async def _serve_requests(self) -> None:
+        """Read and run requests; at the end of the input wait for those running, unless the peer
+        turns out to be gone."""
+        async with anyio.create_task_group() as watching:
+            async with anyio.create_task_group() as requests:
+                if await self._read_loop(requests):
+                    self._end_calls(f"the connection to the {self.name} closed")  # its input, at least
+                    watching.start_soon(self._cancel_when_gone, requests.cancel_scope)
+                else:
+                    requests.cancel_scope.cancel()
+            watching.cancel_scope.cancel()
+
+    async def _cancel_when_gone(self, requests: anyio.CancelScope) -> None:
+        await self.stream.wait_gone()
+        log.debug("the %s is gone: cancelling what it asked for", self.name)
+        requests.cancel()
+
+    async def _read_loop(self, tg: TaskGroup) -> bool:
+        """Read and dispatch messages until the input ends (True) or the connection fails (False)."""
         while True:
             try:
                 message = await self.stream.receive()
-            except (anyio.EndOfStream, *_SEND_FAILURES):
-                return
+            except anyio.EndOfStream:
+                return True
+            except _SEND_FAILURES:
+                return False
             except FramingError as exc:
                 log.error("dropping the connection to the %s: %s", self.name, exc)
                 with anyio.move_on_after(1, shield=True):
                     await self._reply(None, error={"code": rpc_errors.INVALID_REQUEST, "message": str(exc)})
-                return
+                return False
             if isinstance(message, list):
                 if not message:
                     await self._reply(None, error=_invalid("an empty batch"))
@@ -261,8 +283,8 @@ class Endpoint:
         return Call(self, self._next_id, method, params, on_settled)
 
     def _register(self, call: Call) -> None:
-        if self._closed is not None:
-            raise self._closed_error(self._closed)
+        if self._calls_ended is not None:
+            raise self._closed_error(self._calls_ended)
         self._calls[call.id] = call
 
     def _forget(self, call: Call) -> None:
@@ -308,6 +330,12 @@ class Endpoint:
     def _close(self, reason: str) -> None:
         if self._closed is None:
             self._closed = reason
+        self._end_calls(reason)
+
+    def _end_calls(self, reason: str) -> None:
+        """No answer can come any more: fail the calls waiting for one, and every later one."""
+        if self._calls_ended is None:
+            self._calls_ended = reason
         calls, self._calls = self._calls, {}
         for call in calls.values():
             call.fail(self._closed_error(reason))

@@ -17,16 +17,23 @@ The writer and its senders wait on bare asyncio futures and an ``asyncio.Lock``,
 look up the async backend on every wait, and a streamed chat pays a writer wait per network read
 from the provider (the engine and this layer in-process, one chunk per read: 10.6 -> 7.2 us per
 chunk). The bridge runs on asyncio (anyio's asyncio backend).
+
+A peer that has stopped writing may still read (``nc -N`` shuts down its writing side after the
+request), so the end of the input is not the end of the connection: :meth:`MessageStream.wait_gone`
+tells when the peer is gone, from a failed write or, on a Linux socket, from its hang-up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import select
+import socket
 from collections import deque
 from typing import Any
 
 import anyio
-from anyio.abc import ByteStream
+from anyio.abc import ByteStream, SocketAttribute
 
 from bridge.channel import wake
 from bridge.rpc.framing import DEFAULT_MAX_FRAME, FrameDecoder, Framing, encode
@@ -53,6 +60,7 @@ class MessageStream:
         self._writer_idle: asyncio.Future[None] | None = None  # the writer waiting for something to write
         self._senders: asyncio.Future[None] | None = None  # senders waiting for the writer to take the queue
         self._broken: BaseException | None = None
+        self._gone = asyncio.Event()  # set once the peer is gone: a write failed, or it hung up
         self._stopping = False
 
     @property
@@ -121,6 +129,7 @@ class MessageStream:
                         await self._stream.send(data)
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
                         self._broken = exc
+                        self._gone.set()
                         return
         finally:
             self._writer_running = False
@@ -131,5 +140,42 @@ class MessageStream:
         self._stopping = True
         wake(self._writer_idle)
 
+    async def wait_gone(self) -> None:
+        """Return once the peer is gone: a write failed or, on a Linux socket, the peer closed its
+        end entirely (one that only shut down its writing side still reads, and is not gone)."""
+        sock = self._stream.extra(SocketAttribute.raw_socket, None)
+        async with anyio.create_task_group() as tg:
+            if sock is not None and hasattr(select, "epoll"):
+                tg.start_soon(self._watch_hang_up, sock)
+            await self._gone.wait()
+            tg.cancel_scope.cancel()
+
+    async def _watch_hang_up(self, sock: socket.socket) -> None:
+        await _hung_up(sock)
+        self._gone.set()
+
     async def aclose(self) -> None:
         await self._stream.aclose()
+
+
+async def _hung_up(sock: socket.socket) -> None:
+    """Return once the peer of ``sock`` has closed its end entirely: Linux reports a hang-up
+    (EPOLLHUP, whatever events were asked for) only then, not when the peer shut down just its
+    writing side, which makes the socket readable for good. The socket is watched through a
+    duplicate of its descriptor, so the watch outlives the transport closing it on an error."""
+    try:
+        fd = os.dup(sock.fileno())
+    except OSError:  # closed already (its descriptor is -1): the transport lost the connection
+        return
+    loop = asyncio.get_running_loop()
+    hung_up: asyncio.Future[None] = loop.create_future()
+    try:
+        with select.epoll() as poll:
+            poll.register(fd, 0)  # a hang-up and an error are sticky: the poll stays readable
+            loop.add_reader(poll.fileno(), wake, hung_up)
+            try:
+                await hung_up
+            finally:
+                loop.remove_reader(poll.fileno())
+    finally:
+        os.close(fd)

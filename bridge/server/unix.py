@@ -5,8 +5,10 @@
   private temporary directory.
 - Each connection's peer credentials (``SO_PEERCRED``) are read before a byte is: a process of
   another user is refused and logged, whatever the file permissions say.
-- Every connection gets its own endpoint; when it closes, every request it still had running is
-  cancelled, which closes the upstream provider streams.
+- Every connection gets its own endpoint; when the client is gone (it closed the connection, a
+  write failed), every request it still had running is cancelled, which closes the upstream
+  provider streams. A client that only shut down its writing side (``nc -N``) still gets the
+  answers to what it asked.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ async def test_conversation_id_continues_a_conversation() -> None:
         ({"provider": "mock", "model": "error", "prompt": "rate_limited"}, "rate_limited: mock provider: simulated"),
         ({"provider": "mock", "model": "echo"}, "give a prompt (or messages)"),
         ({"provider": "mock", "model": "echo", "prompt": "hi", "options": {"temperature": 9}},
-         "invalid arguments: /options/temperature: 9 is greater than the maximum of 2"),
+         "invalid arguments: /options/temperature: must be at most 2"),
         ({"provider": "mock", "model": "echo", "prompt": "hi", "conversation_id": "conv_gone"},
          "unknown conversation_id 'conv_gone'"),
     ],

@@ -41,6 +41,8 @@ from protocol import (
     FinishReason,
     StreamChunk,
     StreamOptions,
+    ThinkingChunk,
+    ThinkingPart,
     ToolCallChunk,
     ToolResultPart,
     Usage,
@@ -77,6 +79,27 @@ class LoopOutcome:
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
     limit_reached: bool = False
+
+
+@dataclass
+class _Turn:
+    """What one round's model turn said: its text, tool calls and finish, and its signed thinking
+    (Anthropic's, which must go back before the tool calls when the turn is sent back)."""
+
+    finish: FinishReason = "stop"
+    text: str = ""
+    calls: list[ToolCallChunk] = field(default_factory=list)
+    thinking: list[ThinkingPart] = field(default_factory=list)
+    _thought: list[str] = field(default_factory=list)  # the text of the thinking block being streamed
+
+    def add_thinking(self, chunk: ThinkingChunk) -> None:
+        if "redacted" in chunk:
+            self.thinking.append({"type": "thinking", "text": "", "redacted": chunk["redacted"]})
+        elif "signature" in chunk:  # the block's end
+            self.thinking.append({"type": "thinking", "text": "".join(self._thought), "signature": chunk["signature"]})
+            self._thought.clear()
+        else:
+            self._thought.append(chunk["text"])
 
 
 class LoopStream:
@@ -160,32 +183,31 @@ class ChatOrchestrator:
                                 started = True
                                 task_status.started()
                             outcome.rounds += 1
-                            text, calls, finish = await self._forward_round(chunks, send, outcome)
+                            turn = await self._forward_round(chunks, send, outcome)
                     except errors.BridgeError as exc:
                         if not started:
                             raise
-                        outcome.finish_reason = finish = "error"
+                        outcome.finish_reason = "error"
                         await send.send(exc.to_chunk())
                         await send.send({"type": "done", "finish_reason": "error"})
-                    if finish == "error":
+                        turn = _Turn(finish="error")
+                    if turn.finish == "error":
                         return
-                    if not calls or outcome.rounds >= self.max_rounds:
-                        outcome.limit_reached = bool(calls)
-                        outcome.messages.append({"role": "assistant", "content": text})
-                        await self._finish(send, outcome, "tool_calls" if calls else finish)
+                    if not turn.calls or outcome.rounds >= self.max_rounds:
+                        outcome.limit_reached = bool(turn.calls)
+                        outcome.messages.append({"role": "assistant", "content": turn.text})
+                        await self._finish(send, outcome, "tool_calls" if turn.calls else turn.finish)
                         return
                     if options.get("tool_choice") not in (None, "auto", "none"):
                         options["tool_choice"] = "auto"  # a forced call is forced once, not every round
-                    turn = await self._run_tools(text, calls, outcome)
-                    history += turn
-                    outcome.messages += turn
+                    added = await self._run_tools(turn, outcome)
+                    history += added
+                    outcome.messages += added
 
     async def _forward_round(
         self, chunks: AsyncIterator[StreamChunk], send: MemoryObjectSendStream[StreamChunk], outcome: LoopOutcome
-    ) -> tuple[str, list[ToolCallChunk], FinishReason]:
-        text: list[str] = []
-        calls: list[ToolCallChunk] = []
-        finish: FinishReason = "stop"
+    ) -> _Turn:
+        turn, text = _Turn(), []
         async for chunk in chunks:
             if chunk["type"] == "usage":
                 before = outcome.usage or {"input_tokens": 0, "output_tokens": 0}
@@ -194,17 +216,20 @@ class ChatOrchestrator:
                     "output_tokens": before["output_tokens"] + chunk["output_tokens"],
                 }
             elif chunk["type"] == "done":
-                finish = chunk["finish_reason"]
-                if finish == "error":
-                    outcome.finish_reason = finish
+                turn.finish = chunk["finish_reason"]
+                if turn.finish == "error":
+                    outcome.finish_reason = turn.finish
                     await send.send(chunk)
             else:
                 if chunk["type"] == "text":
                     text.append(chunk["text"])
                 elif chunk["type"] == "tool_call":
-                    calls.append(chunk)
+                    turn.calls.append(chunk)
+                elif chunk["type"] == "thinking":
+                    turn.add_thinking(chunk)
                 await send.send(chunk)
-        return "".join(text), calls, finish
+        turn.text = "".join(text)
+        return turn
 
     async def _finish(
         self, send: MemoryObjectSendStream[StreamChunk], outcome: LoopOutcome, finish: FinishReason
@@ -216,7 +241,8 @@ class ChatOrchestrator:
             await send.send({"type": "usage", **outcome.usage})
         await send.send({"type": "done", "finish_reason": finish})
 
-    async def _run_tools(self, text: str, calls: list[ToolCallChunk], outcome: LoopOutcome) -> list[ChatMessage]:
+    async def _run_tools(self, turn: _Turn, outcome: LoopOutcome) -> list[ChatMessage]:
+        calls = turn.calls
         results: list[ToolRun | None] = [None] * len(calls)
 
         async def run_one(i: int, call: ToolCallChunk) -> None:
@@ -231,7 +257,9 @@ class ChatOrchestrator:
                 tg.start_soon(run_one, i, call)
         runs = [run for run in results if run is not None]
         outcome.tool_runs += runs
-        asked: list[ContentPart] = [{"type": "text", "text": text}] if text else []
+        asked: list[ContentPart] = [*turn.thinking]
+        if turn.text:
+            asked.append({"type": "text", "text": turn.text})
         asked += [{"type": "tool_call", "id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in calls]
         answers: list[ContentPart] = [_result_part(run) for run in runs]
         return [{"role": "assistant", "content": asked}, {"role": "tool", "content": answers}]

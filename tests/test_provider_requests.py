@@ -208,6 +208,31 @@ def test_anthropic_needs_max_tokens_and_can_ask_for_thinking() -> None:
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
 
 
+def test_a_turn_s_thinking_goes_back_to_anthropic_only_and_only_signed_or_redacted() -> None:
+    thought: list[ChatMessage] = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": [
+            {"type": "thinking", "text": "Plan.", "signature": "sig-1"},
+            {"type": "thinking", "text": "", "redacted": "opaque"},
+            {"type": "thinking", "text": "unsigned, from another provider"},
+            {"type": "tool_call", "id": "toolu_1", "name": "get_weather", "arguments": {"city": "Oslo"}}]},
+        {"role": "tool", "content": [{"type": "tool_result", "tool_call_id": "toolu_1", "content": "cold"}]},
+    ]  # fmt: skip
+    for message in thought:
+        validate("ChatMessage", message)
+    turn = anthropic.build_body("m", thought, {}, {})["messages"][1]
+    assert turn["content"] == [
+        {"type": "thinking", "thinking": "Plan.", "signature": "sig-1"},
+        {"type": "redacted_thinking", "data": "opaque"},
+        {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}},
+    ]
+    others = [build_body("m", thought, {}, ChatDialect()), gemini.build_body(thought, {}),
+              ollama.build_body("m", thought, {}, {})]  # fmt: skip
+    for body in others:
+        sent = json.dumps(body)
+        assert "Plan." not in sent and "opaque" not in sent and "unsigned" not in sent
+
+
 MODEL_LISTS: dict[str, tuple[list[Reply], list[str], list[str]]] = {
     # provider -> (pages the server answers, paths the bridge must ask for, model ids it must report)
     "openai": ([Reply.json({"object": "list", "data": [{"id": "gpt-4o", "object": "model"}, {"id": "o3"}]})],

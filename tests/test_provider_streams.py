@@ -141,8 +141,8 @@ ANTHROPIC_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
                    anthropic_event("content_block_delta", index=1, delta={"type": "text_delta", "text": "Checking."}),
                    _stop(1), _block(2, _tool_use("toolu_a", "weather")), _json_delta(2, '{"city": "Rome"}'), _stop(2),
                    *anthropic_end("tool_use", 7)),
-        [{"type": "thinking", "text": "Hm."}, {"type": "text", "text": "Checking."},
-         _call("weather", {"city": "Rome"}, "toolu_a"), *_tail("tool_calls")],
+        [{"type": "thinking", "text": "Hm."}, {"type": "thinking", "text": "", "signature": "x"},
+         {"type": "text", "text": "Checking."}, _call("weather", {"city": "Rome"}, "toolu_a"), *_tail("tool_calls")],
     ),
     "usage_reported_once": (
         _sse_reply(anthropic_start(5), anthropic_event("ping"), _block(0, {"type": "text", "text": "Hi"}), _stop(0),

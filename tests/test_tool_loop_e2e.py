@@ -6,6 +6,8 @@ is read back from the fake server: internal host tools are never in it."""
 from __future__ import annotations
 
 import json
+import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,12 @@ from fake_provider.replies import (
     openai_tool_round,
     text_reply,
 )
+from fake_provider.vectors import all_cases
 from hosts import HostProcess, connect, running_host
 
 from bridge.host import HostToolSource
 from bridge.orchestrator import ChatOrchestrator
-from bridge.tools import ToolRegistry
+from bridge.tools import LocalTools, ToolRegistry
 from protocol import validate
 
 VISIBLE = ["echo", "add", "workspace_root", "fail", "sleep"]
@@ -95,3 +98,39 @@ async def test_a_model_calls_host_tools_and_answers_with_their_results(host: Hos
         assert not any(name in sent for name in INTERNAL)
     ids = ("call_1", "call_2") if provider == "openai" else ("toolu_1", "toolu_2")
     assert results_sent(provider, second) == {ids[0]: "42", ids[1]: "/src/app"}
+
+
+@pytest.mark.anyio
+async def test_anthropic_thinking_goes_back_signed_before_the_tool_call_of_its_turn() -> None:
+    """With thinking on, Anthropic refuses a turn sent back with a tool_use but not its signed
+    thinking (400 "Expected thinking or redacted_thinking"): the recorded reply's thinking and
+    signature must open the assistant turn of the loop's second request."""
+    case = next(c for c in all_cases() if c.name == "anthropic/stream_thinking_then_tool_use")
+    signature = json.loads(re.search(rb'\{"type":"signature_delta".*?\}', case.body).group())["signature"]  # type: ignore[union-attr]
+    local = LocalTools()
+
+    async def fixed_version() -> str:
+        return "1.2.3"
+
+    local.tool("fixed_version", "The version.", {"type": "object", "properties": {}})(fixed_version)
+    with FakeServer() as server:
+        server.enqueue(case.reply(random.Random(7)), text_reply("anthropic", ["It is 1.2.3"]))
+        async with engine("anthropic", **NO_RETRIES) as bridge:
+            loop = ChatOrchestrator(bridge, ToolRegistry([local]))
+            chat = request("anthropic", server.url, "Which version?")
+            chat["options"] = {"max_tokens": 2048}
+            async with loop.chat(chat) as stream:
+                chunks = [chunk async for chunk in stream]
+    for chunk in chunks:
+        validate("StreamChunk", chunk)
+    thinking = [c for c in chunks if c["type"] == "thinking"]
+    assert "".join(c["text"] for c in thinking) == case.expect["thinking"] and thinking[-1]["signature"] == signature
+    assistant = server.requests[1].json["messages"][1]
+    assert assistant["role"] == "assistant"
+    assert [block["type"] for block in assistant["content"]] == ["thinking", "tool_use"]
+    assert assistant["content"][0] == {"type": "thinking", "thinking": case.expect["thinking"], "signature": signature}
+    assert stream.outcome.messages[0]["content"][0] == {  # the turn as the caller gets it back, to send again
+        "type": "thinking",
+        "text": case.expect["thinking"],
+        "signature": signature,
+    }

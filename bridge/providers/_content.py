@@ -19,9 +19,13 @@ from protocol import (
 )
 
 
-def parts_of(message: ChatMessage) -> list[ContentPart]:
+def parts_of(message: ChatMessage, *, thinking: bool = False) -> list[ContentPart]:
+    """The message's parts (a string is one text part). A turn's thinking only when asked for:
+    Anthropic takes it back (it must, before tool calls), the other APIs have no place for it."""
     content = message["content"]
-    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return list(content) if thinking else [part for part in content if part["type"] != "thinking"]
 
 
 def text_of(message: ChatMessage) -> str:

@@ -80,10 +80,15 @@ def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     for message in messages:
         role = "assistant" if message["role"] == "assistant" else "user"
         blocks: list[dict[str, Any]] = []
-        for part in parts_of(message):
+        for part in parts_of(message, thinking=role == "assistant"):
             if part["type"] == "text":
                 if part["text"]:
                     blocks.append({"type": "text", "text": part["text"]})
+            elif part["type"] == "thinking":
+                if "redacted" in part:
+                    blocks.append({"type": "redacted_thinking", "data": part["redacted"]})
+                elif "signature" in part:  # unsigned thinking is not taken back
+                    blocks.append({"type": "thinking", "thinking": part["text"], "signature": part["signature"]})
             elif part["type"] == "image":
                 source = {"type": "base64", "media_type": part["media_type"], "data": part["data"]}
                 blocks.append({"type": "image", "source": source})
@@ -129,6 +134,8 @@ class MessagesDecoder:
             self._blocks[event.get("index", 0)] = block
             block["partial_json"] = []
             kind = block.get("type")
+            if kind == "redacted_thinking" and isinstance(block.get("data"), str):
+                return [{"type": "thinking", "text": "", "redacted": block["data"]}]
             initial = block.get(kind, "") if kind in ("text", "thinking") else ""
             if isinstance(initial, str) and initial:
                 return [text_chunk(initial, thinking=kind == "thinking")]
@@ -165,6 +172,8 @@ class MessagesDecoder:
             return [{"type": "text", "text": delta["text"]}]
         if kind == "thinking_delta" and delta.get("thinking"):
             return [{"type": "thinking", "text": delta["thinking"]}]
+        if kind == "signature_delta" and delta.get("signature"):  # the thinking block's end
+            return [{"type": "thinking", "text": "", "signature": delta["signature"]}]
         if kind == "input_json_delta":
             self._blocks.setdefault(index, {"partial_json": []})["partial_json"].append(delta.get("partial_json", ""))
         return []
@@ -180,6 +189,10 @@ class MessagesDecoder:
                 chunks.append({"type": "text", "text": block["text"]})
             elif block.get("type") == "thinking" and block.get("thinking"):
                 chunks.append({"type": "thinking", "text": block["thinking"]})
+                if block.get("signature"):
+                    chunks.append({"type": "thinking", "text": "", "signature": block["signature"]})
+            elif block.get("type") == "redacted_thinking" and isinstance(block.get("data"), str):
+                chunks.append({"type": "thinking", "text": "", "redacted": block["data"]})
             elif block.get("type") == "tool_use":
                 self._tool_calls += 1
                 chunks.append(tool_call_chunk(block.get("id"), block.get("name", ""), block.get("input")))

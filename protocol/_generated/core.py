@@ -1,4 +1,4 @@
-"""Generated from schemas/core.schema.json (sha256 3a5acd935185b7a60b01b2e7dd9c92db6c20c1c4bc61db4665c0f1c5a1cc8999); do not edit.
+"""Generated from schemas/core.schema.json (sha256 8448477f9fcacf26ef4d28861709de398ff8a37d095d3c799a0989c145ff3078); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-__all__ = ["ChatMessage", "ContentPart", "DoneChunk", "ErrorChunk", "ErrorCode", "FinishReason", "ImagePart", "ModelInfo", "NamedToolChoice", "ProviderCapabilities", "ProviderConfig", "ProviderMetadata", "Role", "StreamChunk", "StreamOptions", "TextChunk", "TextPart", "ThinkingChunk", "ToolCallChunk", "ToolCallPart", "ToolChoice", "ToolResultPart", "ToolSpec", "Usage", "UsageChunk"]
+__all__ = ["ChatMessage", "ContentPart", "DoneChunk", "ErrorChunk", "ErrorCode", "FinishReason", "ImagePart", "ModelInfo", "NamedToolChoice", "ProviderCapabilities", "ProviderConfig", "ProviderMetadata", "Role", "StreamChunk", "StreamOptions", "TextChunk", "TextPart", "ThinkingChunk", "ThinkingPart", "ToolCallChunk", "ToolCallPart", "ToolChoice", "ToolResultPart", "ToolSpec", "Usage", "UsageChunk"]
 
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -41,7 +41,16 @@ class ToolResultPart(TypedDict):
     is_error: NotRequired[bool]
 
 
-ContentPart = TextPart | ImagePart | ToolCallPart | ToolResultPart
+class ThinkingPart(TypedDict):
+    """A model's reasoning in an assistant turn sent back, as its ThinkingChunks gave it: the text with its signature, or a redacted block's data. Anthropic requires the turn's thinking before its tool calls when thinking is on; other providers leave it out."""
+
+    type: Literal["thinking"]
+    text: str
+    signature: NotRequired[str]
+    redacted: NotRequired[str]
+
+
+ContentPart = TextPart | ImagePart | ToolCallPart | ToolResultPart | ThinkingPart
 
 
 class ChatMessage(TypedDict):
@@ -86,8 +95,12 @@ class TextChunk(TypedDict):
 
 
 class ThinkingChunk(TypedDict):
+    """Reasoning text. Where the provider signs its reasoning (Anthropic), the block ends with a chunk of empty text and the signature, and a redacted block is one chunk of empty text with its data: a turn sent back with tool results must carry them (ThinkingPart)."""
+
     type: Literal["thinking"]
     text: str
+    signature: NotRequired[str]
+    redacted: NotRequired[str]
 
 
 class ToolCallChunk(TypedDict):

@@ -1,4 +1,4 @@
-// Generated from schemas/core.schema.json (sha256 3a5acd935185b7a60b01b2e7dd9c92db6c20c1c4bc61db4665c0f1c5a1cc8999); do not edit.
+// Generated from schemas/core.schema.json (sha256 8448477f9fcacf26ef4d28861709de398ff8a37d095d3c799a0989c145ff3078); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 export type Role = "system" | "user" | "assistant" | "tool";
@@ -30,7 +30,15 @@ export interface ToolResultPart {
   is_error?: boolean;
 }
 
-export type ContentPart = TextPart | ImagePart | ToolCallPart | ToolResultPart;
+/** A model's reasoning in an assistant turn sent back, as its ThinkingChunks gave it: the text with its signature, or a redacted block's data. Anthropic requires the turn's thinking before its tool calls when thinking is on; other providers leave it out. */
+export interface ThinkingPart {
+  type: "thinking";
+  text: string;
+  signature?: string;
+  redacted?: string;
+}
+
+export type ContentPart = TextPart | ImagePart | ToolCallPart | ToolResultPart | ThinkingPart;
 
 export interface ChatMessage {
   role: Role;
@@ -71,9 +79,12 @@ export interface TextChunk {
   text: string;
 }
 
+/** Reasoning text. Where the provider signs its reasoning (Anthropic), the block ends with a chunk of empty text and the signature, and a redacted block is one chunk of empty text with its data: a turn sent back with tool results must carry them (ThinkingPart). */
 export interface ThinkingChunk {
   type: "thinking";
   text: string;
+  signature?: string;
+  redacted?: string;
 }
 
 /** One whole tool call, assembled from its deltas, arguments parsed. */

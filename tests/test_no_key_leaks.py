@@ -167,3 +167,12 @@ def test_a_key_sent_in_the_wrong_place_is_not_quoted_back_in_the_invalid_params_
     for start in range(0, len(BARE_KEY) - 8):
         fragment = BARE_KEY[start : start + 8]
         assert fragment not in text, f"a fragment of the key came back: {fragment}"
+
+
+def test_a_key_pasted_as_the_name_of_its_variable_is_refused_without_being_repeated(
+    cli_env: dict[str, str], openllm_home: Path
+) -> None:
+    output = run(cli_env, "config", "set-provider", "mistral", "--api-key-env", BARE_KEY)
+    assert "looks like a key, not the name of a variable" in output
+    assert BARE_KEY not in output and not (openllm_home / "config.yaml").exists()
+    assert "written to" in run(cli_env, "config", "set-provider", "mistral", "--api-key-env", "MY_Mistral_Key2024")

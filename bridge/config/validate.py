@@ -106,9 +106,26 @@ def _type_problem(field: str, value: Any) -> str | None:
         return "must be a list of model names (strings)"
     if field == "api_key_env" and (not isinstance(value, str) or not _ENV_NAME.match(value)):
         return "must name an environment variable, such as OPENAI_API_KEY"
+    if field == "api_key_env" and _random_looking(value):
+        return (
+            "looks like a key, not the name of a variable: write the name of the variable that holds the key "
+            "(such as MISTRAL_API_KEY), and store keys with `openllm-bridge secrets set`"
+        )
     if field in _STRING_FIELDS and not isinstance(value, str):
         return f"must be a string, not {_kind(value)}"
     return None
+
+
+def _random_looking(name: str) -> bool:
+    """Mixed case and digits with no word break, 20 characters or more: a Mistral or Azure key (32
+    letters and digits) pasted where a variable name goes. No variable is named like that."""
+    return (
+        len(name) >= 20
+        and "_" not in name
+        and any(c.islower() for c in name)
+        and any(c.isupper() for c in name)
+        and sum(c.isdigit() for c in name) >= 3
+    )
 
 
 def _refuse_literal_key(provider: str, key: str, value: Any, where: str) -> None:

@@ -256,3 +256,75 @@ def test_kill_9_mid_write_leaves_the_old_or_the_new_file(tmp_path: Path, cli_env
     )
     subprocess.run([sys.executable, "-c", remove, str(path)], env=cli_env, timeout=30, check=True)
     assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
+
+
+async def test_a_file_of_only_comments_keeps_them_on_the_first_write(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("# my notes\n\n# providers: (to fill in)\n")
+    await FileConfigProvider(path).add_provider({"name": "mock"})
+    assert path.read_text() == "# my notes\n\n# providers: (to fill in)\nproviders:\n  - name: mock\n"
+
+
+@pytest.mark.parametrize(
+    ("removed", "expected"),
+    [
+        (
+            "azure",
+            "providers:\n  - name: openai\n    models: [gpt-4o]  # the work account\n  # azure is below\n"
+            "  # ollama is below\n  - name: ollama\n",  # nothing is lost, not even the comment over azure
+        ),
+        (
+            "openai",
+            "providers:\n  # azure is below\n  - name: azure\n    enabled: true\n"
+            "  # ollama is below\n  - name: ollama\n",
+        ),
+    ],
+)
+async def test_removing_an_entry_keeps_the_comment_over_the_next_one(
+    tmp_path: Path, removed: str, expected: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "providers:\n  - name: openai\n    models: [gpt-4o]  # the work account\n  # azure is below\n"
+        "  - name: azure\n    enabled: true\n  # ollama is below\n  - name: ollama\n"
+    )
+    assert await FileConfigProvider(path).remove_provider(removed) is True
+    assert path.read_text() == expected
+
+
+async def test_removing_the_last_entry_keeps_the_comment_over_the_next_section(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("providers:\n  - name: openai\n    enabled: true\n# the settings\nsettings:\n  a: 1\n")
+    assert await FileConfigProvider(path).remove_provider("openai") is True
+    assert path.read_text() == "providers: []\n# the settings\nsettings:\n  a: 1\n"
+
+
+async def test_a_symlinked_config_stays_a_link_and_its_target_is_written(tmp_path: Path) -> None:
+    (tmp_path / "dotfiles").mkdir()
+    target = tmp_path / "dotfiles" / "config.yaml"
+    target.write_text(HAND_WRITTEN)
+    link = tmp_path / "home" / "config.yaml"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    await FileConfigProvider(link).set_provider({"name": "ollama"})
+    assert link.is_symlink() and link.resolve() == target
+    assert target.read_text() == HAND_WRITTEN.replace("settings:", "  - name: ollama\nsettings:")
+    assert (tmp_path / "dotfiles" / ".config.yaml.lock").exists()  # one lock, whichever path is used
+    assert not (tmp_path / "home" / ".config.yaml.lock").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n# explicit start\nproviders:\n  - name: openai\n    enabled: false\n",
+        "providers:\n  - name: openai\n    enabled: false\nsettings:\n    secrets:      # four spaces\n"
+        "        checkDotEnv: false\n",
+        "# windows\r\nproviders:\r\n  - name: openai  # the work account\r\n    enabled: false\r\n",
+    ],
+    ids=["explicit-start", "mapping-indent-4", "crlf"],
+)
+async def test_the_layout_the_user_chose_is_kept(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes(text.encode())
+    await FileConfigProvider(path).update_provider("openai", {"name": "openai", "enabled": True})
+    assert path.read_bytes().decode() == text.replace("enabled: false", "enabled: true")

@@ -37,7 +37,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bridge import paths
 from bridge.config.validate import ALIASES, COMPUTED, Origin, check_document, check_entry
-from bridge.config.yamlfile import Loaded, YamlFile
+from bridge.config.yamlfile import YamlFile, remove_item
 from bridge.errors import InvalidConfigError
 from protocol import ProviderConfig
 
@@ -177,7 +177,7 @@ class FileConfigProvider:
             entry = _find(entries, name)
             if entry is None:
                 return False
-            entries.remove(entry)
+            remove_item(entries, entries.index(entry))
             return True
 
         if not await anyio.to_thread.run_sync(self.path.exists):
@@ -222,7 +222,7 @@ class FileConfigProvider:
             origin = Origin(str(self.path))
             check_document(loaded.document, origin)  # never build on a file that does not check out
             if loaded.document is None:
-                loaded = Loaded(CommentedMap(), loaded.indent)
+                loaded.document = loaded.new_document()
             entries = loaded.document.get("providers")
             if entries is None:
                 entries = loaded.document["providers"] = CommentedSeq()

@@ -3,6 +3,7 @@ access to the developer's keychain (the keychain tests bring their own Secret Se
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -34,6 +35,17 @@ def openllm_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     for name in ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND"):
         monkeypatch.delenv(name, raising=False)
     yield home
+
+
+@pytest.fixture(autouse=True)
+def bridge_logger_restored() -> Iterator[None]:
+    """A test that runs ``logs.configure`` (as the CLI does) leaves the "openllm" logger as it found
+    it: cut off from the root, at a level above CRITICAL after ``none``, the next tests' caplog saw
+    nothing of the bridge's warnings."""
+    logger = logging.getLogger("openllm")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
 @pytest.fixture(scope="session")

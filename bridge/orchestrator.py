@@ -34,6 +34,7 @@ from bridge import errors
 from bridge.cancel import CancellationToken
 from bridge.engine import Engine
 from bridge.tools import ToolRegistry, ToolResult
+from bridge.turn import Turn
 from protocol import (
     ChatMessage,
     ChatRequest,
@@ -41,8 +42,6 @@ from protocol import (
     FinishReason,
     StreamChunk,
     StreamOptions,
-    ThinkingChunk,
-    ThinkingPart,
     ToolCallChunk,
     ToolResultPart,
     Usage,
@@ -79,27 +78,6 @@ class LoopOutcome:
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
     limit_reached: bool = False
-
-
-@dataclass
-class _Turn:
-    """What one round's model turn said: its text, tool calls and finish, and its signed thinking
-    (Anthropic's, which must go back before the tool calls when the turn is sent back)."""
-
-    finish: FinishReason = "stop"
-    text: str = ""
-    calls: list[ToolCallChunk] = field(default_factory=list)
-    thinking: list[ThinkingPart] = field(default_factory=list)
-    _thought: list[str] = field(default_factory=list)  # the text of the thinking block being streamed
-
-    def add_thinking(self, chunk: ThinkingChunk) -> None:
-        if "redacted" in chunk:
-            self.thinking.append({"type": "thinking", "text": "", "redacted": chunk["redacted"]})
-        elif "signature" in chunk:  # the block's end
-            self.thinking.append({"type": "thinking", "text": "".join(self._thought), "signature": chunk["signature"]})
-            self._thought.clear()
-        else:
-            self._thought.append(chunk["text"])
 
 
 class LoopStream:
@@ -190,7 +168,7 @@ class ChatOrchestrator:
                         outcome.finish_reason = "error"
                         await send.send(exc.to_chunk())
                         await send.send({"type": "done", "finish_reason": "error"})
-                        turn = _Turn(finish="error")
+                        turn = Turn()  # finish: error
                     if turn.finish == "error":
                         return
                     if not turn.calls or outcome.rounds >= self.max_rounds:
@@ -206,9 +184,10 @@ class ChatOrchestrator:
 
     async def _forward_round(
         self, chunks: AsyncIterator[StreamChunk], send: MemoryObjectSendStream[StreamChunk], outcome: LoopOutcome
-    ) -> _Turn:
-        turn, text = _Turn(), []
+    ) -> Turn:
+        turn = Turn()
         async for chunk in chunks:
+            turn.take(chunk)
             if chunk["type"] == "usage":
                 before = outcome.usage or {"input_tokens": 0, "output_tokens": 0}
                 outcome.usage = {
@@ -216,19 +195,11 @@ class ChatOrchestrator:
                     "output_tokens": before["output_tokens"] + chunk["output_tokens"],
                 }
             elif chunk["type"] == "done":
-                turn.finish = chunk["finish_reason"]
                 if turn.finish == "error":
                     outcome.finish_reason = turn.finish
                     await send.send(chunk)
             else:
-                if chunk["type"] == "text":
-                    text.append(chunk["text"])
-                elif chunk["type"] == "tool_call":
-                    turn.calls.append(chunk)
-                elif chunk["type"] == "thinking":
-                    turn.add_thinking(chunk)
                 await send.send(chunk)
-        turn.text = "".join(text)
         return turn
 
     async def _finish(
@@ -241,7 +212,7 @@ class ChatOrchestrator:
             await send.send({"type": "usage", **outcome.usage})
         await send.send({"type": "done", "finish_reason": finish})
 
-    async def _run_tools(self, turn: _Turn, outcome: LoopOutcome) -> list[ChatMessage]:
+    async def _run_tools(self, turn: Turn, outcome: LoopOutcome) -> list[ChatMessage]:
         calls = turn.calls
         results: list[ToolRun | None] = [None] * len(calls)
 
@@ -257,12 +228,8 @@ class ChatOrchestrator:
                 tg.start_soon(run_one, i, call)
         runs = [run for run in results if run is not None]
         outcome.tool_runs += runs
-        asked: list[ContentPart] = [*turn.thinking]
-        if turn.text:
-            asked.append({"type": "text", "text": turn.text})
-        asked += [{"type": "tool_call", "id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in calls]
         answers: list[ContentPart] = [_result_part(run) for run in runs]
-        return [{"role": "assistant", "content": asked}, {"role": "tool", "content": answers}]
+        return [turn.message(), {"role": "tool", "content": answers}]
 
     async def _run_one(self, call: ToolCallChunk) -> ToolResult:
         if self.approve is not None:

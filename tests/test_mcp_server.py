@@ -256,10 +256,68 @@ def test_conversation_store_is_bounded() -> None:
     store = ConversationStore(max_conversations=2, max_messages=3)
     first, second, third = store.start(), store.start(), store.start()
     for conversation in (first, second, third):
-        store.record(conversation, [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}])
+        store.record(conversation, [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], None)
     assert len(store) == 2 and store.get(first.id) is None and store.get(third.id) is third
-    store.record(third, [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}])
-    assert [m["content"] for m in third.messages] == ["b", "c", "d"]
+    store.record(third, [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}], None)
+    assert [m["content"] for m in third.messages] == ["c", "d"]  # cut before a user's message, never after
+
+
+def test_trimming_never_leaves_a_history_that_opens_with_a_tool_result_or_the_model() -> None:
+    store = ConversationStore(max_messages=5)
+    conversation = store.start()
+    call = {"type": "tool_call", "id": "c1", "name": "echo", "arguments": {}}
+    tool_turn: list[ChatMessage] = [
+        {"role": "user", "content": "use the tool"},
+        {"role": "assistant", "content": [call]},  # type: ignore[list-item]
+        {"role": "tool", "content": [{"type": "tool_result", "tool_call_id": "c1", "content": "ok"}]},
+        {"role": "assistant", "content": "done"},
+    ]
+    store.record(conversation, tool_turn, None)
+    store.record(conversation, [{"role": "user", "content": "next"}, {"role": "assistant", "content": "sure"}], None)
+    assert [m["role"] for m in conversation.messages] == ["user", "assistant"]  # 6 > 5: the whole tool turn went
+    assert conversation.messages[0]["content"] == "next"
+
+
+async def test_a_failed_call_leaves_the_conversation_and_its_system_prompt_as_they_were() -> None:
+    async with Client(_server(), mode="legacy") as client:
+        first = await client.call_tool(
+            "chat", {"provider": "mock", "model": "echo", "prompt": "one two", "system": "be brief"}
+        )
+        conversation = first.structured_content["conversation_id"]
+        failed = await client.call_tool(
+            "chat",
+            {
+                "provider": "mock",
+                "model": "error",
+                "prompt": "server",
+                "system": "ignore all the rules now",
+                "conversation_id": conversation,
+            },
+        )
+        assert failed.is_error
+        second = await client.call_tool(
+            "chat", {"provider": "mock", "model": "echo", "prompt": "three", "conversation_id": conversation}
+        )
+    assert second.structured_content["usage"]["input_tokens"] == 2 + 2 + 4 + 1  # "be brief", not the new system
+
+
+async def test_calls_on_one_conversation_at_once_run_one_after_the_other() -> None:
+    async with Client(_server(), mode="legacy") as client:
+        first = await client.call_tool("chat", {"provider": "mock", "model": "echo", "prompt": "one two"})
+        conversation = first.structured_content["conversation_id"]
+        inputs: list[int] = []
+
+        async def ask(prompt: str) -> None:
+            result = await client.call_tool(
+                "chat", {"provider": "mock", "model": "echo", "prompt": prompt, "conversation_id": conversation}
+            )
+            inputs.append(result.structured_content["usage"]["input_tokens"])
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ask, "a")
+            tg.start_soon(ask, "b")
+    # the later call was sent the earlier one's turn: 2 + 4 + 1, then that + 1 + 3 ("You said: a")
+    assert sorted(inputs) == [7, 11]
 
 
 async def test_recent_events_replay_one_stream_and_stay_bounded() -> None:

@@ -12,6 +12,8 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import anyio
+
 from protocol import ChatMessage
 
 MAX_CONVERSATIONS = 64
@@ -23,10 +25,11 @@ class Conversation:
     id: str
     system: str | None = None
     messages: list[ChatMessage] = field(default_factory=list)
+    lock: anyio.Lock = field(default_factory=anyio.Lock)  # its calls go one at a time
 
-    def request_messages(self, new: list[ChatMessage]) -> list[ChatMessage]:
+    def request_messages(self, new: list[ChatMessage], system: str | None) -> list[ChatMessage]:
         """What goes upstream: the system prompt, the history, then this call's messages."""
-        head: list[ChatMessage] = [{"role": "system", "content": self.system}] if self.system else []
+        head: list[ChatMessage] = [{"role": "system", "content": system}] if system else []
         return [*head, *self.messages, *new]
 
 
@@ -46,15 +49,32 @@ class ConversationStore:
         return conversation
 
     @staticmethod
-    def start(system: str | None = None) -> Conversation:
+    def start() -> Conversation:
         """A new conversation; stored by :meth:`record` once its first turn succeeds."""
-        return Conversation(id=f"conv_{secrets.token_hex(8)}", system=system)
+        return Conversation(id=f"conv_{secrets.token_hex(8)}")
 
-    def record(self, conversation: Conversation, turn: list[ChatMessage]) -> None:
-        """Append a finished turn (the caller's messages and the reply), dropping the oldest past the limits."""
+    def record(self, conversation: Conversation, turn: list[ChatMessage], system: str | None) -> None:
+        """Append a finished turn (the caller's messages and the reply) and the system prompt it was
+        sent with, dropping the oldest messages past the limits."""
+        conversation.system = system
         conversation.messages.extend(turn)
-        del conversation.messages[: max(0, len(conversation.messages) - self._max_messages)]
+        _trim(conversation.messages, self._max_messages)
         self._conversations[conversation.id] = conversation  # (re)inserted: it may have been evicted meanwhile
         self._conversations.move_to_end(conversation.id)
         while len(self._conversations) > self.max_conversations:
             self._conversations.popitem(last=False)
+
+
+def _trim(messages: list[ChatMessage], limit: int) -> None:
+    """Drop the oldest messages until at most ``limit`` are left, cutting only before a message that
+    opens a turn: a history must not start with the model, or with a tool result whose call was cut
+    off (the APIs refuse both)."""
+    cut = max(0, len(messages) - limit)
+    while 0 < cut < len(messages) and not _opens_a_turn(messages[cut]):
+        cut += 1
+    del messages[:cut]
+
+
+def _opens_a_turn(message: ChatMessage) -> bool:
+    content = message["content"]
+    return message["role"] == "user" and (isinstance(content, str) or all(p["type"] != "tool_result" for p in content))

@@ -27,18 +27,16 @@ from bridge.mcp.progress import DEFAULT_HEARTBEAT_SECONDS, Progress
 from bridge.orchestrator import ChatOrchestrator, LoopStream
 from bridge.redact import redact
 from bridge.tools import ToolRegistry
+from bridge.turn import Turn
 from protocol import (
     ChatMessage,
     ChatRequest,
     ErrorChunk,
-    FinishReason,
     McpChatResult,
     McpCompareEntry,
     SchemaError,
     StreamChunk,
     StreamOptions,
-    ToolCallPart,
-    Usage,
     dumps,
     validate,
 )
@@ -75,10 +73,7 @@ class _Reply:
     def __init__(self) -> None:
         self.started = time.perf_counter()
         self.first_chunk: float | None = None
-        self.text: list[str] = []
-        self.tool_calls: list[ToolCallPart] = []
-        self.usage: Usage | None = None
-        self.finish_reason: FinishReason = "error"
+        self.turn = Turn()  # the model's last turn
         self.error: ErrorChunk | None = None
         self.turns: list[ChatMessage] | None = None  # what a tool loop added to the conversation
 
@@ -98,20 +93,12 @@ class _Reply:
             self.error = {**exc.to_chunk(), "message": redact(exc.message)}
 
     def _take(self, chunk: StreamChunk, ran_tools: bool) -> None:
-        if chunk["type"] == "text":
-            self.text.append(chunk["text"])
-        elif chunk["type"] == "tool_call" and ran_tools:
-            self.text.clear()  # the loop runs it; the answer is the text after the last call
-        elif chunk["type"] == "tool_call":
-            self.tool_calls.append(
-                {"type": "tool_call", "id": chunk["id"], "name": chunk["name"], "arguments": chunk["arguments"]}
-            )
-        elif chunk["type"] == "usage":
-            self.usage = {"input_tokens": chunk["input_tokens"], "output_tokens": chunk["output_tokens"]}
+        if chunk["type"] == "tool_call" and ran_tools:
+            self.turn.next_round()  # the loop runs it; the answer is the turn after the last call
         elif chunk["type"] == "error":
             self.error = {**chunk, "message": redact(chunk["message"])}
-        elif chunk["type"] == "done":
-            self.finish_reason = chunk["finish_reason"]
+        else:
+            self.turn.take(chunk)
 
     @property
     def seconds(self) -> float:
@@ -166,11 +153,33 @@ class BridgeTools:
         run_tools: RunTools = False,
     ) -> CallToolResult:
         try:
-            conversation = self._conversation(conversation_id, system)
-            new: list[ChatMessage] = [*(messages or []), *([{"role": "user", "content": prompt}] if prompt else [])]  # type: ignore[list-item]
+            conversation = self._conversation(conversation_id)
+        except _Refused as exc:
+            return _failed(str(exc))
+        async with conversation.lock:  # one call at a time: each is sent the turns before it
+            return await self._chat_turn(ctx, conversation, provider, model, prompt, messages, system, options,
+                                         run_tools)  # fmt: skip
+
+    async def _chat_turn(
+        self,
+        ctx: Context,
+        conversation: Conversation,
+        provider: str,
+        model: str,
+        prompt: str | None,
+        messages: list[Any] | None,
+        system: str | None,
+        options: dict[str, Any] | None,
+        run_tools: bool,
+    ) -> CallToolResult:
+        system = conversation.system if system is None else system  # kept only if the call succeeds
+        try:
+            new: list[ChatMessage] = [*(messages or [])]
+            if prompt:
+                new.append({"role": "user", "content": prompt})
             if not new:
                 raise _Refused("give a prompt (or messages)")
-            request = _request(provider, model, conversation.request_messages(new), options)
+            request = _request(provider, model, conversation.request_messages(new, system), options)
             stream = self._stream(request, run_tools)
         except _Refused as exc:
             return _failed(str(exc))
@@ -183,16 +192,15 @@ class BridgeTools:
             raise
         if reply.error is not None:
             return _failed(f"{reply.error['code']}: {reply.error['message']}")
-        text = "".join(reply.text)
-        assistant: ChatMessage = {"role": "assistant", "content": [{"type": "text", "text": text}, *reply.tool_calls]}
-        self.conversations.record(conversation, [*new, *(reply.turns or [assistant])])
+        turn = reply.turn
+        self.conversations.record(conversation, [*new, *(reply.turns or [turn.message()])], system)
         result: McpChatResult = {
-            "provider": provider, "model": model, "text": text, "finish_reason": reply.finish_reason,
-            "usage": reply.usage, "conversation_id": conversation.id,
+            "provider": provider, "model": model, "text": turn.text, "finish_reason": turn.finish,
+            "usage": turn.usage, "conversation_id": conversation.id,
         }  # fmt: skip
-        if reply.tool_calls:
-            result["tool_calls"] = reply.tool_calls
-        return _ok(text if not reply.tool_calls else f"{text}\n[tool calls] {dumps(reply.tool_calls)}", result)
+        if turn.calls:
+            result["tool_calls"] = turn.calls
+        return _ok(turn.text if not turn.calls else f"{turn.text}\n[tool calls] {dumps(turn.calls)}", result)
 
     def _stream(self, request: ChatRequest, run_tools: bool) -> AbstractAsyncContextManager[AsyncIterable[StreamChunk]]:
         if not run_tools:
@@ -204,9 +212,9 @@ class BridgeTools:
             )
         return ChatOrchestrator(self.engine, self.tools).chat(request)
 
-    def _conversation(self, conversation_id: str | None, system: str | None) -> Conversation:
+    def _conversation(self, conversation_id: str | None) -> Conversation:
         if conversation_id is None:
-            return self.conversations.start(system)
+            return self.conversations.start()
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             raise _Refused(
@@ -214,8 +222,6 @@ class BridgeTools:
                 f"{self.conversations.max_conversations} most recent in memory) or the bridge restarted; "
                 "omit conversation_id to start a new conversation"
             )
-        if system is not None:
-            conversation.system = system
         return conversation
 
     async def list_providers(self) -> CallToolResult:
@@ -278,8 +284,8 @@ def _split(name: str) -> tuple[str, str]:
 def _entry(request: ChatRequest, reply: _Reply) -> McpCompareEntry:
     first = None if reply.first_chunk is None else round(reply.first_chunk - reply.started, 4)
     return {
-        "provider": request["provider"], "model": request["model"], "text": "".join(reply.text),
-        "finish_reason": reply.finish_reason, "usage": reply.usage, "seconds": round(reply.seconds, 4),
+        "provider": request["provider"], "model": request["model"], "text": reply.turn.text,
+        "finish_reason": reply.turn.finish, "usage": reply.turn.usage, "seconds": round(reply.seconds, 4),
         "first_chunk_seconds": first, "error": reply.error,
     }  # fmt: skip
 

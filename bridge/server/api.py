@@ -29,15 +29,14 @@ from bridge.rpc import MethodTable, RequestContext
 from bridge.server.session import Session
 from bridge.settings_api import SettingsAPI
 from bridge.tools import ToolRegistry
+from bridge.turn import Turn
 from protocol import (
     AuthenticateParams,
     AuthenticateResult,
     BridgeStatusResult,
-    ChatMessage,
     ChatRequest,
     ChatStreamParams,
     ChatStreamResult,
-    FinishReason,
     ModelsListParams,
     ModelsListResult,
     ProvidersListResult,
@@ -46,7 +45,6 @@ from protocol import (
     ToolCallChunk,
     ToolCallPart,
     ToolsListResult,
-    Usage,
     validate,
 )
 
@@ -147,10 +145,7 @@ class BridgeApi:
 
     async def chat_stream(self, ctx: RequestContext, params: ChatStreamParams) -> ChatStreamResult:
         request = cast(ChatRequest, {k: v for k, v in params.items() if k in _CHAT_FIELDS})
-        text: list[str] = []
-        calls: list[ToolCallPart] = []
-        finish: FinishReason = "error"
-        usage: Usage | None = None
+        turn = Turn()
         stream: AbstractAsyncContextManager[AsyncIterable[StreamChunk]] = self.engine.chat(request)
         if params.get("run_tools"):
             if self.tools is None:
@@ -165,18 +160,11 @@ class BridgeApi:
         async with stream as chunks:
             async for chunk in chunks:
                 await ctx.notify("chat/chunk", {"request_id": ctx.request_id, "chunk": chunk})
-                if chunk["type"] == "text":
-                    text.append(chunk["text"])
-                elif chunk["type"] == "tool_call" and not params.get("run_tools"):
-                    calls.append({"type": "tool_call", "id": chunk["id"], "name": chunk["name"],
-                                  "arguments": chunk["arguments"]})  # fmt: skip
-                elif chunk["type"] == "usage":
-                    usage = {"input_tokens": chunk["input_tokens"], "output_tokens": chunk["output_tokens"]}
-                elif chunk["type"] == "done":
-                    finish = chunk["finish_reason"]
-                elif chunk["type"] == "tool_call":  # run by the loop: the text after it is the answer
-                    text.clear()
-        return {"message": _assistant_message("".join(text), calls), "finish_reason": finish, "usage": usage}
+                if chunk["type"] == "tool_call" and params.get("run_tools"):
+                    turn.next_round()  # the loop runs it: the answer is the turn after the last call
+                else:
+                    turn.take(chunk)
+        return {"message": turn.message(), "finish_reason": turn.finish, "usage": turn.usage}
 
 
 def _ask_the_client(ctx: RequestContext) -> Callable[[ToolCallChunk], Awaitable[Approval]]:
@@ -200,10 +188,3 @@ def _ask_the_client(ctx: RequestContext) -> Callable[[ToolCallChunk], Awaitable[
         return Approval(answer["approved"], answer.get("reason"))
 
     return approve
-
-
-def _assistant_message(text: str, calls: list[ToolCallPart]) -> ChatMessage:
-    if not calls:
-        return {"role": "assistant", "content": text}
-    parts: list[Any] = [{"type": "text", "text": text}] if text else []
-    return {"role": "assistant", "content": [*parts, *calls]}

@@ -188,6 +188,18 @@ def test_malformed_messages_are_answered_and_the_connection_keeps_working(bridge
     peer.close()
 
 
+def test_a_request_sent_without_an_id_is_not_run_and_holds_nothing_up(bridge: BridgeProcess) -> None:
+    """A chat/stream sent as a notification would stream into no request and, run inline, stop the
+    reading of the connection until it ended; it is refused in the log and the next request answers."""
+    peer = NdjsonPeer(bridge.connect())
+    chat = {"provider": "mock", "model": "slow", "messages": [{"role": "user", "content": "a b c d e f g h"}]}
+    peer.send_message({"jsonrpc": "2.0", "method": "chat/stream", "params": chat})
+    answer = peer.ask({"jsonrpc": "2.0", "id": 1, "method": "bridge/status"})
+    peer.close()
+    assert answer["id"] == 1 and "result" in answer  # the first message it got back: no chat/chunk came before
+    assert "ignoring chat/stream sent as a notification (no id)" in bridge.wait_for_log("sent as a notification")
+
+
 def test_the_serve_path_does_not_import_the_mcp_sdk(cli_env: dict[str, str], tmp_path: Path) -> None:
     probe = (
         "import sys, anyio\n"

@@ -13,19 +13,22 @@ A table is an :data:`bridge.rpc.endpoint.Handler`, so an endpoint dispatches str
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bridge.rpc.endpoint import RequestContext
-from bridge.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
+from bridge.rpc.errors import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from protocol import SchemaError, methods, validate
 
 MethodHandler = Callable[[RequestContext, Any], Awaitable[Any]]
+log = logging.getLogger("openllm.rpc")
 
 
 class MethodTable:
     def __init__(self) -> None:
         self._handlers: dict[str, tuple[str, MethodHandler]] = {}
+        self._requests: set[str] = set()  # the methods that answer: they are not run without an id
 
     def add(self, method: str, handler: MethodHandler) -> None:
         """Register the handler of a method that schemas/ declares; twice is a programming error."""
@@ -37,6 +40,8 @@ class MethodTable:
         if method in self._handlers:
             raise ValueError(f"the method {method!r} is registered twice")
         self._handlers[method] = (spec.params, handler)
+        if spec.kind == "request":
+            self._requests.add(method)
 
     def __contains__(self, method: object) -> bool:
         return method in self._handlers
@@ -50,6 +55,11 @@ class MethodTable:
         if entry is None:
             raise RpcError(METHOD_NOT_FOUND, f"method not found: {method[:100]}")
         params_type, handler = entry
+        if ctx.request_id is None and method in self._requests:
+            # Sent as a notification (no id), its answer could go nowhere, and a chat/stream run so
+            # would hold up the reading of the connection until it ended, its tool approvals with it.
+            log.warning("ignoring %s sent as a notification (no id): it is a request, send it with an id", method)
+            raise RpcError(INVALID_REQUEST, f"{method} is a request: send it with an id")
         params = {} if params is None else params
         try:
             validate(params_type, params)

@@ -50,7 +50,9 @@ Messages = Annotated[
     list[dict[str, Any]] | None, Field(description="Chat messages [{role, content}], sent before prompt")
 ]
 System = Annotated[str | None, Field(description="System prompt")]
-Options = Annotated[dict[str, Any] | None, Field(description="temperature, max_tokens, top_p, stop")]
+Options = Annotated[
+    dict[str, Any] | None, Field(description="temperature, max_tokens, top_p, stop, tools, tool_choice")
+]
 ConversationId = Annotated[str | None, Field(description="Continue the conversation of an earlier chat result")]
 Models = Annotated[list[str], Field(description='Models as "provider/model"', min_length=1)]
 RunTools = Annotated[bool, Field(description="Let the model call the user tools listed here; the bridge runs them")]

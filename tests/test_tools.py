@@ -94,6 +94,24 @@ async def test_a_failing_local_tool_is_an_error_result() -> None:
 
 
 @pytest.mark.anyio
+async def test_a_key_in_what_a_tool_answers_is_masked_before_the_model_reads_it() -> None:
+    tools, key = LocalTools(), "sk-proj-TOOLLEAK0123456789abcdefWXYZ"
+
+    async def read_env() -> str:
+        return f"OPENAI_API_KEY={key}\nDEBUG=1"
+
+    async def fail() -> str:
+        raise ValueError(f"bad key {key}")
+
+    tools.tool("read_env", "Reads .env.", {"type": "object"})(read_env)
+    tools.tool("fail", "Fails.", {"type": "object"})(fail)
+    registry = ToolRegistry([tools])
+    read, failed = await registry.call("read_env", {}), await registry.call("fail", {})
+    assert read.text == "OPENAI_API_KEY=sk-…WXYZ\nDEBUG=1" and not read.is_error
+    assert failed.text == "ValueError: bad key sk-…WXYZ" and failed.is_error
+
+
+@pytest.mark.anyio
 async def test_mcp_server_tools_are_prefixed_listed_and_called() -> None:
     server = McpServerSpec("files", sys.executable, (MCP_SERVER,))
     async with ToolRegistry([local_tools(), McpToolSource(server)], ToolFilter(exclude=("shell_*",))) as registry:

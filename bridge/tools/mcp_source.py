@@ -87,7 +87,7 @@ class McpToolSource:
         try:
             result = await self._client.call_tool(tool.source_name, arguments)
         except Exception as exc:
-            raise ToolError(f"MCP server {self.server.name} failed on {tool.source_name}: {exc}") from exc
+            raise ToolError(redact(f"MCP server {self.server.name} failed on {tool.source_name}: {exc}")) from exc
         from mcp.types import TextContent
 
         texts = [block.text for block in result.content if isinstance(block, TextContent)]

@@ -14,6 +14,7 @@ one broken source does not take the others' tools away.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -22,6 +23,7 @@ from typing import Any
 import anyio
 
 from bridge.errors import BridgeError, ToolError
+from bridge.redact import redact
 from bridge.tools.base import Tool, ToolResult, ToolSource
 from bridge.tools.settings import ToolFilter
 from protocol import ToolSpec
@@ -102,4 +104,6 @@ class ToolRegistry:
         if tool is None:
             raise ToolError(f"no tool named {name!r} is available")
         source = next(s for s in self.sources if s.name == tool.source)
-        return await source.call_tool(tool, arguments)
+        result = await source.call_tool(tool, arguments)
+        text = redact(result.text)  # a key a tool read or echoed does not reach the model or the log
+        return result if text == result.text else dataclasses.replace(result, text=text)

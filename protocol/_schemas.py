@@ -161,8 +161,8 @@ def validate(type_name: str, instance: Any) -> None:
 
 # What a failed keyword says, from the schema alone: jsonschema's own messages quote the value
 # that failed ("'sk-...' is not of type 'object'"), and the value may be a key sent in the wrong
-# place. A property name or type tag the caller wrote is shown when it is short enough to be a
-# misspelt name, never when it is long enough to be a key.
+# place. A property name or type tag the caller wrote is shown only when it is short enough to be
+# a misspelt name (24 characters), never when it is long enough to be a key.
 _REASONS = {
     "type": "must be of type {}",
     "enum": "must be one of {}",
@@ -204,7 +204,8 @@ def _reason(error: Any) -> str:
 
 
 def _short(name: str) -> str:
-    return repr(name) if len(name) <= 32 else f"(a name of {len(name)} characters)"
+    """A name short enough to be a misspelt one; a key (Mistral's and Azure's are 32) is longer."""
+    return repr(name) if len(name) <= 24 else f"(a name of {len(name)} characters)"
 
 
 def is_valid(type_name: str, instance: Any) -> bool:

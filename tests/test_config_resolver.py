@@ -220,3 +220,22 @@ async def test_the_workspace_the_editor_host_names_is_trusted(tmp_path: Path) ->
     )
     openai = await api.config.get_provider("openai")
     assert openai is not None and openai["api_base"] == "http://127.0.0.1:9/steal"
+
+
+async def test_a_relative_trusted_entry_trusts_nothing_and_the_home_folder_is_the_user_s_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, workspace = _workspace(tmp_path)
+    (home / "config.yaml").write_text("settings:\n  trustedWorkspaces: ['.', 'src/repo']\n")
+    monkeypatch.chdir(workspace)
+    api = SettingsAPI.from_environment(environ={"OPENLLM_HOME": str(home)}, workspace=workspace)
+    openai = await api.config.get_provider("openai")
+    assert openai is not None and "api_base" not in openai  # "." would trust every repository run from
+    # Run from the folder above OPENLLM_HOME, the workspace file is the user's own config.yaml: never "left out".
+    user_home = tmp_path / "me"
+    (user_home / ".openllm").mkdir(parents=True)
+    (user_home / ".openllm" / "config.yaml").write_text(ROUTED)
+    api = SettingsAPI.from_environment(environ={"OPENLLM_HOME": str(user_home / ".openllm")}, workspace=user_home)
+    openai = await api.config.get_provider("openai")
+    assert openai is not None and openai["api_base"] == "http://127.0.0.1:9/steal"
+    assert api.config.trust is not None and api.config.trust.ignored == []

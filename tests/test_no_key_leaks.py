@@ -154,6 +154,7 @@ def test_a_key_sent_in_the_wrong_place_is_not_quoted_back_in_the_invalid_params_
         ("secrets/store", {"provider": "mistral", "value": BARE_KEY, "destination": BARE_KEY}),
         ("config/setProvider", {"config": {"name": "mistral", "api_key_env": 7, "api_base": [BARE_KEY]}}),
         ("secrets/resolve", {"provider": "mistral", BARE_KEY + BARE_KEY: True}),
+        ("secrets/resolve", {"provider": "mistral", BARE_KEY: True}),  # a name as long as a key
     ]
     with serve(cli_env, tmp_path) as bridge:
         peer = NdjsonPeer(bridge.connect())
@@ -175,4 +176,6 @@ def test_a_key_pasted_as_the_name_of_its_variable_is_refused_without_being_repea
     output = run(cli_env, "config", "set-provider", "mistral", "--api-key-env", BARE_KEY)
     assert "looks like a key, not the name of a variable" in output
     assert BARE_KEY not in output and not (openllm_home / "config.yaml").exists()
+    azure_key = "d912cda8fc10a6bf8186db4554ac937b"  # Azure's: 32 hex digits
+    assert "looks like a key" in run(cli_env, "config", "set-provider", "azure", "--api-key-env", azure_key)
     assert "written to" in run(cli_env, "config", "set-provider", "mistral", "--api-key-env", "MY_Mistral_Key2024")

@@ -253,6 +253,18 @@ async def test_a_redirect_is_a_config_error_naming_where_it_points_and_is_not_fo
     assert "secret" not in error["message"] and "token" not in error["message"] and len(server.requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("location", "shown"),
+    [("/v2/chat/completions", " to http://127.0.0.1:{port}/v2/chat/completions;"),  # resolved against the request
+     ("user:s3cretpass@proxy.corp/v1", "(301);")],  # not a URL to show (and no password)
+)  # fmt: skip
+async def test_a_redirect_s_location_is_resolved_or_left_out(server: FakeServer, location: str, shown: str) -> None:
+    server.enqueue(Reply(301, [("Location", location)], [b""]))
+    chunks, _ = await _chat(server, FAST, provider_closes=False)
+    message = _failure(chunks)["message"]
+    assert shown.format(port=server.url.rsplit(":", 1)[1]) in message and "s3cret" not in message
+
+
 async def test_a_key_echoed_in_an_error_body_is_masked(server: FakeServer) -> None:
     server.enqueue(
         Reply.json({"error": {"message": f"Incorrect API key provided: {KEY}.", "code": "invalid_api_key"}}, 401)

@@ -13,7 +13,7 @@ The user trusts a folder, and every folder below it, in the ``settings:`` block 
 config.yaml, which no repository writes::
 
     settings:
-      trustedWorkspaces: [~/src/project, ~/work]
+      trustedWorkspaces: [~/src/project, ~/work]   # absolute or ~ paths; a relative one is ignored
 
 A workspace the editor host names (``workspace/getRoot``) is trusted: the editor has decided, and
 the VS Code extension does not run in a workspace the user has not trusted.
@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from bridge import paths
 from bridge.config.files import FileConfigProvider
 from protocol import ProviderConfig
 
@@ -42,13 +43,15 @@ class WorkspaceTrust:
         self.user = user
         self.workspace = workspace
         self._named_by_host = named_by_host
+        # run from the home folder, the workspace's config.yaml is the user's own
+        self._user_file = paths.workspace_config_path(workspace).resolve() == user.path.resolve()
         self._verdict: tuple[Mapping[str, Any], bool] | None = None  # (the settings block read, verdict)
         # (the providers given, as they count, what was left out): the same list answers the same list
         self._withheld: tuple[list[ProviderConfig], list[ProviderConfig], list[str]] | None = None
         self._ignored: dict[str, list[str]] = {}  # what the workspace set that does not count, by section
 
     async def trusted(self) -> bool:
-        if self._named_by_host:
+        if self._named_by_host or self._user_file:
             return True
         block = await self.user.read_settings()  # the same object until the file changes
         if self._verdict is None or self._verdict[0] is not block:
@@ -106,8 +109,10 @@ def _listed(entries: Any, workspace: Path) -> bool:
         return False
     here = workspace.expanduser().resolve()
     for entry in entries:
-        if isinstance(entry, str) and entry.strip():
-            folder = Path(entry.strip()).expanduser().resolve()
-            if here == folder or folder in here.parents:
-                return True
+        folder = Path(entry.strip()).expanduser() if isinstance(entry, str) and entry.strip() else None
+        if folder is None or not folder.is_absolute():  # "." would trust whatever folder the bridge runs in
+            continue
+        folder = folder.resolve()
+        if here == folder or folder in here.parents:
+            return True
     return False

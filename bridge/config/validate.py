@@ -117,15 +117,10 @@ def _type_problem(field: str, value: Any) -> str | None:
 
 
 def _random_looking(name: str) -> bool:
-    """Mixed case and digits with no word break, 20 characters or more: a Mistral or Azure key (32
-    letters and digits) pasted where a variable name goes. No variable is named like that."""
-    return (
-        len(name) >= 20
-        and "_" not in name
-        and any(c.islower() for c in name)
-        and any(c.isupper() for c in name)
-        and sum(c.isdigit() for c in name) >= 3
-    )
+    """20 characters or more with no word break and three digits or more: a Mistral key (32 letters
+    and digits) or an Azure key (32 hex digits) pasted where a variable name goes. No variable is
+    named like that."""
+    return len(name) >= 20 and "_" not in name and sum(c.isdigit() for c in name) >= 3
 
 
 def _refuse_literal_key(provider: str, key: str, value: Any, where: str) -> None:

@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bridge import errors, http
 from bridge.redact import redact
@@ -38,11 +38,14 @@ _TYPE_STATUS = {
 }  # fmt: skip
 
 
-def from_response(provider: str, status: int, headers: Mapping[str, str], body: bytes) -> errors.BridgeError:
+def from_response(
+    provider: str, status: int, headers: Mapping[str, str], body: bytes, url: str = ""
+) -> errors.BridgeError:
     """An answer that is not a success: an error status, or a redirect (3xx), which is not followed
-    because the key would go with it to wherever it points."""
+    because the key would go with it to wherever it points (``url``: the request's, to resolve a
+    relative ``Location``)."""
     if status < 400:
-        return _redirected(provider, status, headers)
+        return _redirected(provider, status, headers, url)
     payload = _json_or_none(body)
     message = _message(payload) if payload is not None else None
     if message is None:
@@ -50,11 +53,14 @@ def from_response(provider: str, status: int, headers: Mapping[str, str], body: 
     return _classify(provider, status, message, payload, retry_after(headers, payload))
 
 
-def _redirected(provider: str, status: int, headers: Mapping[str, str]) -> errors.InvalidConfigError:
-    location = {k.lower(): v for k, v in headers.items()}.get("location", "")
-    target = urlsplit(location.strip())  # shown without user, password, query or fragment
-    where = urlunsplit((target.scheme, target.netloc.rpartition("@")[2], target.path, "", ""))
-    points = f" to {where[:200]}" if where else ""
+def _redirected(provider: str, status: int, headers: Mapping[str, str], url: str) -> errors.InvalidConfigError:
+    location = {k.lower(): v for k, v in headers.items()}.get("location", "").strip()
+    target = urlsplit(urljoin(url, location) if location else "")
+    if target.scheme in ("http", "https") and target.hostname:  # shown without user, password, query or fragment
+        where = urlunsplit((target.scheme, target.netloc.rpartition("@")[2], target.path, "", ""))
+        points = f" to {redact(where)[:200]}"
+    else:
+        points = ""
     return errors.InvalidConfigError(
         f"{provider}: the server redirected the request ({status}){points}; the bridge does not follow "
         "redirects (the key would go along): set api_base to the address the provider serves its API at",

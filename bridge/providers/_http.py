@@ -203,7 +203,7 @@ async def _attempt(
         response = exchange.response
         if response.status >= 300:
             error_body = await response.read(_MAX_ERROR_BODY)
-            raise _errors.from_response(provider, response.status, response.headers, error_body)
+            raise _errors.from_response(provider, response.status, response.headers, error_body, request.url)
         framer = _framer(response.headers.get("content-type", ""), max_event)
         part = await response.read_some()
         exchange.phase = _Phase.BODY
@@ -280,5 +280,5 @@ async def get_json(http: HTTPClient, provider: str, request: HTTPRequest, config
         response = exchange.response
         content = await response.read(_MAX_ERROR_BODY if response.status >= 300 else None)
     if response.status >= 300:
-        raise _errors.from_response(provider, response.status, response.headers, content)
+        raise _errors.from_response(provider, response.status, response.headers, content, request.url)
     return parse_json(content, "response")

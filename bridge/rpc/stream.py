@@ -142,8 +142,12 @@ class MessageStream:
 
     async def wait_gone(self) -> None:
         """Return once the peer is gone: a write failed or, on a Linux socket, the peer closed its
-        end entirely (one that only shut down its writing side still reads, and is not gone)."""
+        end entirely (one that only shut down its writing side still reads, and is not gone).
+        A socket that cannot be watched so (no epoll: macOS) counts as gone at the end of its
+        input, as before: a client that left must not leave a silent stream running upstream."""
         sock = self._stream.extra(SocketAttribute.raw_socket, None)
+        if sock is not None and not hasattr(select, "epoll"):
+            return
         async with anyio.create_task_group() as tg:
             if sock is not None and hasattr(select, "epoll"):
                 tg.start_soon(self._watch_hang_up, sock)

@@ -10,7 +10,8 @@ sent bytes that cannot be framed: a frame over ``max_frame``, garbage; the share
 and drops the connection without buffering more than one frame), then connects again with
 exponential backoff. While it is down, :meth:`HostClient.request` fails at once with
 ``host_unavailable``, so the resolvers pass over the host instead of waiting on it; a request in
-flight when the connection goes fails the same way, at once.
+flight when the connection goes fails the same way, at once (once the loss is announced: whoever
+sees the failure sees ``connected`` False).
 
 The host's ``notifications/configChanged`` and ``notifications/secretChanged`` are handed to
 listeners (the resolvers' ``invalidate``), and every connect and disconnect is announced too,
@@ -165,12 +166,24 @@ class HostClient:
             return await endpoint.request(method, {**(params or {}), "auth": self._token.reveal()}, timeout=wait)
         except errors.UpstreamTimeout:
             raise errors.HostUnavailableError(f"the editor host did not answer {method} within {wait:g}s") from None
+        except errors.HostUnavailableError:
+            await self._loss_announced(endpoint)
+            raise
         except RemoteError as exc:
             if exc.rpc_code == UNAUTHORIZED:
                 raise errors.UnauthorizedError(
                     "the editor host refused the token: check OPENLLM_HOST_TOKEN (or --host-token)"
                 ) from exc
             raise
+
+    async def _loss_announced(self, endpoint: Endpoint) -> None:
+        """Wait (a second at most) until the loss of ``endpoint`` has been announced, so that
+        whoever sees a call fail with its connection also sees ``connected`` False and the
+        resolvers' caches dropped: the calls fail at the end of the input, a little before the
+        connection's end is announced."""
+        with anyio.move_on_after(1):
+            while self._connected and self._endpoint is endpoint:
+                await self._changed.wait()
 
     # -- the connection ------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import pytest
 from bridge.config import FileConfigProvider
 from bridge.config.yamlfile import YamlFile
 from bridge.errors import InvalidConfigError
+from protocol import ProviderConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -320,11 +321,74 @@ async def test_a_symlinked_config_stays_a_link_and_its_target_is_written(tmp_pat
         "providers:\n  - name: openai\n    enabled: false\nsettings:\n    secrets:      # four spaces\n"
         "        checkDotEnv: false\n",
         "# windows\r\nproviders:\r\n  - name: openai  # the work account\r\n    enabled: false\r\n",
+        "# a header above the start\n\n---\nproviders:\n  - name: openai\n    enabled: false\n",
+        "\ufeff---\nproviders:\n  - name: openai\n    enabled: false\n",
     ],
-    ids=["explicit-start", "mapping-indent-4", "crlf"],
+    ids=["explicit-start", "mapping-indent-4", "crlf", "comments-above-start", "bom"],
 )
 async def test_the_layout_the_user_chose_is_kept(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.yaml"
     path.write_bytes(text.encode())
     await FileConfigProvider(path).update_provider("openai", {"name": "openai", "enabled": True})
     assert path.read_bytes().decode() == text.replace("enabled: false", "enabled: true")
+
+
+async def test_a_mixed_layout_is_written_the_way_most_of_it_is(tmp_path: Path) -> None:
+    """ruamel writes one line break and one mapping indent: those of most lines, not the first's."""
+    path = tmp_path / "config.yaml"
+    path.write_bytes(
+        b"# written on unix, then edited on windows\nproviders:\r\n  - name: openai\r\n    headers:\r\n"
+        b"      X-A: b\r\nsettings:\r\n    secrets:\r\n        checkDotEnv: false\r\n"
+    )
+    await FileConfigProvider(path).update_provider("openai", {"name": "openai", "enabled": True})
+    assert path.read_bytes() == (
+        b"# written on unix, then edited on windows\r\nproviders:\r\n  - name: openai\r\n    headers:\r\n"
+        b"        X-A: b\r\n    enabled: true\r\nsettings:\r\n    secrets:\r\n        checkDotEnv: false\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (  # a field added to an entry goes above the comment that heads the next one
+            {"name": "openai", "models": ["gpt-4o"]},
+            "providers:\n  - name: openai\n    enabled: true\n    models:\n      - gpt-4o\n  # the work account\n"
+            "  - name: azure\n    headers:\n      X-A: b\n# my settings\nsettings:\n  a: 1\n",
+        ),
+        (  # ... below a nested mapping too, and a new entry goes above the comment over the next section
+            {"name": "azure", "enabled": False},
+            "providers:\n  - name: openai\n    enabled: true\n  # the work account\n  - name: azure\n    headers:\n"
+            "      X-A: b\n    enabled: false\n# my settings\nsettings:\n  a: 1\n",
+        ),
+        (
+            {"name": "mock"},
+            "providers:\n  - name: openai\n    enabled: true\n  # the work account\n  - name: azure\n    headers:\n"
+            "      X-A: b\n  - name: mock\n# my settings\nsettings:\n  a: 1\n",
+        ),
+    ],
+    ids=["field", "field-after-a-mapping", "entry"],
+)
+async def test_what_is_added_goes_above_the_comment_over_what_follows(
+    tmp_path: Path, change: ProviderConfig, expected: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "providers:\n  - name: openai\n    enabled: true\n  # the work account\n  - name: azure\n    headers:\n"
+        "      X-A: b\n# my settings\nsettings:\n  a: 1\n"
+    )
+    await FileConfigProvider(path).set_provider(change)
+    assert path.read_text() == expected
+
+
+async def test_a_new_providers_section_goes_above_the_comments_that_end_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("settings:\n  a: 1\n# the end\n")
+    await FileConfigProvider(path).add_provider({"name": "mock"})
+    assert path.read_text() == "settings:\n  a: 1\nproviders:\n  - name: mock\n# the end\n"
+
+
+async def test_an_import_keeps_the_comment_over_the_next_section(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("providers:\n  - name: openai\n# my settings\nsettings:\n  a: 1\n")
+    await FileConfigProvider(path).replace_providers([{"name": "mock"}])
+    assert path.read_text() == "providers:\n  - name: mock\n# my settings\nsettings:\n  a: 1\n"

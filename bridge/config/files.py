@@ -37,7 +37,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bridge import paths
 from bridge.config.validate import ALIASES, COMPUTED, Origin, check_document, check_entry
-from bridge.config.yamlfile import YamlFile, remove_item
+from bridge.config.yamlcomments import comments_kept_below, remove_item
+from bridge.config.yamlfile import YamlFile
 from bridge.errors import InvalidConfigError
 from protocol import ProviderConfig
 
@@ -145,7 +146,8 @@ class FileConfigProvider:
         def add(entries: CommentedSeq) -> None:
             if _find(entries, config["name"]) is not None:
                 raise InvalidConfigError(f"{self.path}: provider {config['name']!r} is already configured")
-            entries.append(_new_entry(config))
+            with comments_kept_below(entries):
+                entries.append(_new_entry(config))
 
         await self._modify(add)
 
@@ -166,7 +168,8 @@ class FileConfigProvider:
         def upsert(entries: CommentedSeq) -> None:
             entry = _find(entries, config["name"])
             if entry is None:
-                entries.append(_new_entry(config))
+                with comments_kept_below(entries):
+                    entries.append(_new_entry(config))
             else:
                 _patch(entry, config)
 
@@ -207,8 +210,9 @@ class FileConfigProvider:
 
         def replace(current: CommentedSeq) -> None:
             backup[0] = self._file.backup()
-            current.clear()
-            current.extend(_new_entry(config) for config in checked)
+            with comments_kept_below(current):
+                current.clear()
+                current.extend(_new_entry(config) for config in checked)
 
         await self._modify(replace)
         return backup[0]
@@ -223,10 +227,11 @@ class FileConfigProvider:
             check_document(loaded.document, origin)  # never build on a file that does not check out
             if loaded.document is None:
                 loaded.document = loaded.new_document()
-            entries = loaded.document.get("providers")
-            if entries is None:
-                entries = loaded.document["providers"] = CommentedSeq()
-            result = change(entries)
+            with comments_kept_below(loaded.document):  # a new section goes above the file's last comments
+                entries = loaded.document.get("providers")
+                if entries is None:
+                    entries = loaded.document["providers"] = CommentedSeq()
+                result = change(entries)
             text = self._file.dump(loaded)
             check_document(self._file.parse(text).document, origin)
             self._file.write_text(text)
@@ -255,15 +260,16 @@ def _patch(entry: CommentedMap, config: Mapping[str, Any]) -> None:
     """Write each given field under the spelling the file already uses (``apiBase`` stays ``apiBase``)."""
     checked = check_entry({**config, "name": entry.get("name")}, Origin("the request"))
     spelled = {ALIASES.get(key, key): key for key in entry}
-    for field, value in checked.items():
-        if field in COMPUTED or field == "name":
-            continue
-        key = spelled.get(field, field)
-        current = entry.get(key)
-        if isinstance(current, CommentedSeq) and isinstance(value, list):
-            current[:] = value  # in place: a flow list stays a flow list, its comments stay
-        elif isinstance(current, CommentedMap) and isinstance(value, dict):
-            current.clear()
-            current.update(value)
-        else:
-            entry[key] = value
+    with comments_kept_below(entry):  # a new field goes above the comment over the next entry
+        for field, value in checked.items():
+            if field in COMPUTED or field == "name":
+                continue
+            key = spelled.get(field, field)
+            current = entry.get(key)
+            if isinstance(current, CommentedSeq) and isinstance(value, list):
+                current[:] = value  # in place: a flow list stays a flow list, its comments stay
+            elif isinstance(current, CommentedMap) and isinstance(value, dict):
+                current.clear()
+                current.update(value)
+            else:
+                entry[key] = value

@@ -6,8 +6,9 @@ whole read-modify-write, so two processes adding different providers at once bot
 text goes to a temp file in the same folder, is fsynced and renamed over the old one, so a reader
 or a ``kill -9`` sees the old file or the new one, never a torn one. A symlinked file (dotfile
 managers link it) is written through the link: the target is replaced and locked, the link stays.
-What ruamel does not keep by itself is detected and kept: the indentation, a leading ``---``, CRLF
-line breaks, and the comments of a file that has no document yet.
+What ruamel does not keep by itself is detected and kept: the indentation, a leading ``---`` and
+the comments above it, a byte order mark, CRLF line breaks, the comments of a file that has no
+document yet (where comments go when entries are added or removed: :mod:`bridge.config.yamlcomments`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import StringIO
@@ -25,16 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
-from ruamel.yaml.tokens import CommentToken
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from bridge.errors import InvalidConfigError
 from bridge.redact import redact
-
-_BLOCK_SCALARS = (LiteralScalarString, FoldedScalarString)  # a comment below one has no line break first
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,8 @@ class Layout:
     offset: int = 2  # of the dash
     explicit_start: bool = False  # the document begins with "---"
     line_break: str = "\n"
+    preamble: str = ""  # the comments above a "---", which ruamel drops
+    bom: bool = False
 
 
 @dataclass
@@ -83,8 +83,9 @@ class YamlFile:
         return self.parse(text)
 
     def parse(self, text: str) -> Loaded:
-        line_break = "\r\n" if "\r\n" in text.partition("\n")[0] + "\n" else "\n"
-        text = text.replace("\r\n", "\n")
+        line_break = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"  # what most lines end with
+        bom = text.startswith("\ufeff")
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
         try:
             reader = YAML()
             reader.preserve_quotes = True  # "2024-10-21" stays a quoted string, not a date
@@ -98,10 +99,12 @@ class YamlFile:
             raise InvalidConfigError(redact(f"{self.path}: invalid YAML: {exc}")) from None
         default = Layout()
         sequence, offset = (default.sequence, default.offset) if dash is None else (max(indent, dash + 2), dash)
+        preamble = _preamble(text)
         layout = Layout(
-            _mapping_indent(text) or default.mapping, sequence, offset, _starts_explicitly(text), line_break
-        )
-        return Loaded(document, layout, _comment_lines(text) if document is None else "")
+            _mapping_indent(text) or default.mapping, sequence, offset, preamble is not None, line_break,
+            preamble or "", bom,
+        )  # fmt: skip
+        return Loaded(document, layout, _comment_lines(text[len(layout.preamble) :]) if document is None else "")
 
     def dump(self, loaded: Loaded) -> str:
         layout = loaded.layout
@@ -111,7 +114,8 @@ class YamlFile:
         yaml.width = 4096  # never re-wrap what the user wrote
         out = StringIO()
         yaml.dump(loaded.document, out)
-        return out.getvalue().replace("\n", layout.line_break)
+        text = ("\ufeff" if layout.bom else "") + layout.preamble + out.getvalue()
+        return text.replace("\n", layout.line_break)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -173,7 +177,9 @@ class YamlFile:
 
 
 def _mapping_indent(text: str) -> int | None:
-    """How far the first nested block mapping is indented under its key (``None``: there is none)."""
+    """How far most nested block mappings are indented under their keys, the first one seen on a
+    tie (``None``: there is none). ruamel writes one indent for all of them."""
+    indents: Counter[int] = Counter()
     key_column: int | None = None
     for line in text.splitlines():
         content = line.lstrip(" ")
@@ -181,72 +187,22 @@ def _mapping_indent(text: str) -> int | None:
             continue
         column = len(line) - len(content)
         if key_column is not None and column > key_column and not content.startswith("- "):
-            return column - key_column
+            indents[column - key_column] += 1
         key_column = column if content.rstrip().endswith(":") and not content.startswith("- ") else None
-    return None
+    return indents.most_common(1)[0][0] if indents else None
 
 
-def _starts_explicitly(text: str) -> bool:
-    """Whether the first line that is not blank or a comment is a ``---``."""
-    for line in text.splitlines():
+def _preamble(text: str) -> str | None:
+    """The comments and blank lines above a ``---`` that begins the document; None when the
+    first line that is neither is not a ``---``."""
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
         if line.strip() and not line.startswith("#"):
-            return line == "---" or line.startswith("--- ")
-    return False
+            starts = line.rstrip("\n") == "---" or line.startswith("--- ")
+            return "".join(lines[:number]) if starts else None
+    return None
 
 
 def _comment_lines(text: str) -> str:
     """The comments and blank lines of a text."""
     return "".join(line for line in text.splitlines(keepends=True) if not line.strip() or line.lstrip().startswith("#"))
-
-
-def remove_item(items: CommentedSeq, index: int) -> None:
-    """Remove one item of a block list, keeping the own-line comments below it: ruamel keeps them
-    with the item's last line, but they head what comes next. They go below the item before, or
-    (for the first item) below the line of the list's key."""
-    below = _comments_below(items, index)
-    del items[index]
-    if below and index > 0:
-        _append_below(items, index - 1, below)
-    elif below:
-        _append_below_key(items, below)
-
-
-def _last_line(node: CommentedMap | CommentedSeq, key: Any) -> tuple[dict[Any, list[Any]], Any, int, Any]:
-    """Where ruamel keeps the comment token of the last line of ``node[key]``, the one at the end
-    of that line and the own-line ones below it: (the comments, their key, the slot, the value)."""
-    value = node[key]
-    if isinstance(value, CommentedMap | CommentedSeq) and value and not value.fa.flow_style():
-        return _last_line(value, next(reversed(value)) if isinstance(value, CommentedMap) else len(value) - 1)
-    return node.ca.items, key, 2 if isinstance(node, CommentedMap) else 0, value
-
-
-def _comments_below(node: CommentedMap | CommentedSeq, key: Any) -> str:
-    """The own-line comments after the last line of ``node[key]`` (a block scalar ends that line)."""
-    comments, key, slot, value = _last_line(node, key)
-    token = (comments.get(key) or [None] * 4)[slot]
-    if token is None:
-        return ""
-    if isinstance(value, _BLOCK_SCALARS):  # the token holds own lines only, the first without its indent
-        return " " * int(token.column) + str(token.value)
-    return str(token.value).partition("\n")[2]
-
-
-def _append_below(node: CommentedMap | CommentedSeq, key: Any, below: str) -> None:
-    comments, key, slot, value = _last_line(node, key)
-    tokens = comments.setdefault(key, [None] * 4)
-    if tokens[slot] is None:
-        tokens[slot] = CommentToken("" if isinstance(value, _BLOCK_SCALARS) else "\n", CommentMark(0))
-    tokens[slot].value += below
-
-
-def _append_below_key(items: CommentedSeq, below: str) -> None:
-    if not items:
-        items.fa.set_flow_style()  # "key: []", with the comments after it
-    comment = items.ca.comment or [None, None]
-    if items and comment[1]:
-        comment[1].append(CommentToken(below, CommentMark(0)))
-    elif comment[0] is not None:
-        comment[0].value += below
-    else:
-        comment[0] = CommentToken("\n" + below, CommentMark(0))
-    items.ca.comment = comment

@@ -1,0 +1,116 @@
+"""Where the own-line comments of a hand-written YAML file go when its entries change.
+
+ruamel.yaml keeps an own-line comment with the line above it, but in a file people write a comment
+heads what follows it: ``# the work account`` over ``- name: azure``. So when lines are added at
+the end of an entry or of the list (:func:`comments_kept_below`), or an entry is removed
+(:func:`remove_item`), the comments below it are moved to stay above what they headed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from ruamel.yaml.tokens import CommentToken
+
+_BLOCK_SCALARS = (LiteralScalarString, FoldedScalarString)  # a comment below one has no line break first
+
+
+def remove_item(items: CommentedSeq, index: int) -> None:
+    """Remove one item of a block list, keeping the own-line comments below it: ruamel keeps them
+    with the item's last line, but they head what comes next. They go below the item before, or
+    (for the first item) below the line of the list's key."""
+    below = _comments_below(items, index)
+    del items[index]
+    if below and index > 0:
+        _append_below(items, index - 1, below)
+    elif below:
+        _append_below_key(items, below)
+
+
+@contextlib.contextmanager
+def comments_kept_below(node: CommentedMap | CommentedSeq) -> Iterator[None]:
+    """Around a change that may add lines at the end of ``node`` (a field to an entry, an entry to
+    the list): the own-line comments after its last line head what follows it, so they stay after
+    its last line, whichever line that is then. ruamel keeps them with the old last line, which
+    would put the new lines below them, under a comment that was about something else."""
+    below = _take_comments_below(node, _last_key(node)) if node else ""
+    yield
+    if below and node:
+        _append_below(node, _last_key(node), below)
+    elif below and isinstance(node, CommentedSeq):
+        _append_below_key(node, below)
+
+
+def _last_key(node: CommentedMap | CommentedSeq) -> Any:
+    return next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
+
+
+def _take_comments_below(node: CommentedMap | CommentedSeq, key: Any) -> str:
+    """:func:`_comments_below`, removed from where they were (the end-of-line comment stays)."""
+    below = _comments_below(node, key)
+    if below:
+        comments, key, slot, value = _last_line(node, key)
+        token = comments[key][slot]
+        if isinstance(value, _BLOCK_SCALARS):
+            comments[key][slot] = None
+        else:
+            token.value = str(token.value).partition("\n")[0] + "\n"
+    return below
+
+
+def _last_line(node: CommentedMap | CommentedSeq, key: Any) -> tuple[dict[Any, list[Any]], Any, int, Any]:
+    """Where ruamel keeps the comment token of the last line of ``node[key]``, the one at the end
+    of that line and the own-line ones below it: (the comments, their key, the slot, the value)."""
+    value = node[key]
+    if type(value) in (dict, list) and value:  # a value just set: made a node that can hold comments
+        value = node[key] = _commented(value)
+    if isinstance(value, CommentedMap | CommentedSeq) and value and not value.fa.flow_style():
+        return _last_line(value, _last_key(value))
+    return node.ca.items, key, 2 if isinstance(node, CommentedMap) else 0, value
+
+
+def _commented(value: Any) -> Any:
+    if isinstance(value, CommentedMap | CommentedSeq):
+        return value
+    if isinstance(value, dict):
+        return CommentedMap((key, _commented(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_commented(item) for item in value)
+    return value
+
+
+def _comments_below(node: CommentedMap | CommentedSeq, key: Any) -> str:
+    """The own-line comments after the last line of ``node[key]`` (a block scalar ends that line)."""
+    comments, key, slot, value = _last_line(node, key)
+    token = (comments.get(key) or [None] * 4)[slot]
+    if token is None:
+        return ""
+    if isinstance(value, _BLOCK_SCALARS):  # the token holds own lines only, the first without its indent
+        return " " * int(token.column) + str(token.value)
+    return str(token.value).partition("\n")[2]
+
+
+def _append_below(node: CommentedMap | CommentedSeq, key: Any, below: str) -> None:
+    comments, key, slot, value = _last_line(node, key)
+    tokens = comments.setdefault(key, [None] * 4)
+    if tokens[slot] is None:
+        tokens[slot] = CommentToken("" if isinstance(value, _BLOCK_SCALARS) else "\n", CommentMark(0))
+    tokens[slot].value += below
+
+
+def _append_below_key(items: CommentedSeq, below: str) -> None:
+    if not items:
+        items.fa.set_flow_style()  # "key: []", with the comments after it
+    comment = items.ca.comment or [None, None]
+    if items and comment[1]:
+        comment[1].append(CommentToken(below, CommentMark(0)))
+    elif comment[0] is not None:
+        comment[0].value += below
+    else:
+        comment[0] = CommentToken("\n" + below, CommentMark(0))
+    items.ca.comment = comment

@@ -107,10 +107,12 @@ async def _stores(api: SettingsAPI) -> list[StoreCheck]:
             stores.append(StoreCheck("dotenv", "off", "turn on with the setting secrets.checkDotEnv"))
         else:
             state = await secrets.dotenv.availability()
-            found = [str(f) for f in secrets.dotenv.files if f.is_file()]
-            stores.append(
-                StoreCheck("dotenv", "on" if state.available else "unavailable", state.reason or ", ".join(found))
-            )
+            detail = state.reason or ", ".join(str(f) for f in await secrets.dotenv.present())
+            trust = api.config.trust
+            left_out = trust.ignored_in("dotenv") if trust else []
+            if trust is not None and left_out:
+                detail += f"; {', '.join(left_out)} left out: {trust.hint()}"
+            stores.append(StoreCheck("dotenv", "on" if state.available else "unavailable", detail))
     for name, store in (("host", secrets.host), ("keychain", secrets.keychain)):
         if store is None:
             stores.append(StoreCheck(name, "not connected" if name == "host" else "off"))

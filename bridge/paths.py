@@ -33,8 +33,13 @@ def workspace_config_path(workspace: Path) -> Path:
     return workspace_dir(workspace) / CONFIG_FILE
 
 
+def workspace_dotenv_paths(workspace: Path) -> list[Path]:
+    """The workspace's .env files, most specific first: its ``.openllm/.env``, then its ``.env``."""
+    return [workspace_dir(workspace) / DOTENV_FILE, workspace / DOTENV_FILE]
+
+
 def dotenv_paths(environ: Mapping[str, str] | None, workspace: Path | None) -> list[Path]:
-    """The .env files, most specific first: the workspace's ``.openllm/.env``, its ``.env``, then the user's."""
-    paths = [workspace_dir(workspace) / DOTENV_FILE, workspace / DOTENV_FILE] if workspace is not None else []
+    """The .env files, most specific first: the workspace's (:func:`workspace_dotenv_paths`), then the user's."""
+    paths = workspace_dotenv_paths(workspace) if workspace is not None else []
     paths.append(openllm_home(environ) / DOTENV_FILE)
     return paths

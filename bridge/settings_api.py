@@ -65,19 +65,20 @@ class SettingsAPI:
         """Env, .env files, the keychain and the host (when given) for keys; the user's and the
         workspace's config.yaml and the host for config. Without a host's ``settings`` source the
         seed's settings come from the ``settings:`` block of the user's config.yaml. The
-        workspace's routing fields count when the user trusts it or the host named it."""
+        workspace's routing fields and .env files count when the user trusts it or the host named it."""
         environ = os.environ if environ is None else environ
         user = FileConfigProvider.user(environ)
+        trust = WorkspaceTrust(user, workspace, named_by_host=workspace_named_by_host) if workspace else None
         config = UnifiedConfigResolver(
             user=user,
             workspace=FileConfigProvider.workspace(workspace) if workspace is not None else None,
             host=host_config,
             settings=settings or FileSettings(user),
-            trust=WorkspaceTrust(user, workspace, named_by_host=workspace_named_by_host) if workspace else None,
+            trust=trust,
         )
         secrets = UnifiedSecretResolver(
             env=EnvSecretStore(registry, environ),
-            dotenv=DotEnvSecretStore(paths.dotenv_paths(environ, workspace), registry),
+            dotenv=DotEnvSecretStore(paths.dotenv_paths(environ, workspace), registry, trust),
             host=host_secrets,
             keychain=keychain if keychain is not None else KeychainSecretStore(),
             settings=settings or FileSettings(user),

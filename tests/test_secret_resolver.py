@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bridge.config import MemoryConfigProvider, Settings, StaticSettings, UnifiedConfigResolver
+from bridge.doctor import diagnose
 from bridge.errors import InvalidConfigError, StoreUnavailableError, UnknownProviderError
 from bridge.redact import Secret
 from bridge.secrets import DotEnvSecretStore, EnvSecretStore, MemorySecretStore, UnifiedSecretResolver
@@ -101,7 +102,10 @@ async def test_a_dotenv_file_that_is_not_utf8_is_skipped_with_a_warning(
     (workspace / ".env").write_bytes(b"NOTE=caf\xe9\nOPENAI_API_KEY=sk-latin1-0123456789\n")
     (home / ".env").write_text("OPENAI_API_KEY=sk-from-home-0123456789\n")
     api = SettingsAPI.from_environment(
-        environ={"OPENLLM_HOME": str(home)}, workspace=workspace, settings=StaticSettings(Settings(check_dotenv=True))
+        environ={"OPENLLM_HOME": str(home)},
+        workspace=workspace,
+        settings=StaticSettings(Settings(check_dotenv=True)),
+        workspace_named_by_host=True,
     )
     assert await where(api.secrets) == (f"dotenv:{home / '.env'}", "sk-from-home-0123456789")
     assert f"skipping the .env file {workspace / '.env'}: it is not UTF-8 text" in caplog.text
@@ -113,6 +117,7 @@ async def test_dotenv_files_most_specific_first(tmp_path: Path) -> None:
     home.mkdir()
     (home / ".env").write_text("GOOGLE_API_KEY=from-home-0123456789\n")
     (workspace / ".env").write_text("# a comment\nexport GEMINI_API_KEY='from-workspace-0123456789'\n")
+    (home / "config.yaml").write_text(f"settings:\n  trustedWorkspaces: ['{workspace}']\n")
     api = SettingsAPI.from_environment(
         environ={"OPENLLM_HOME": str(home)}, workspace=workspace, settings=StaticSettings(Settings(check_dotenv=True))
     )
@@ -123,6 +128,39 @@ async def test_dotenv_files_most_specific_first(tmp_path: Path) -> None:
         f"dotenv:{workspace / '.openllm' / '.env'}",
         "from-dot-openllm-0123456789",
     )
+
+
+async def test_an_untrusted_workspace_s_dotenv_files_hold_no_key(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A repository's .env could hand over its owner's key, so that the user's prompts go to the
+    owner's account: in a workspace the user has not trusted, only the user's own .env counts."""
+    workspace, home = tmp_path / "ws", tmp_path / "home"
+    (workspace / ".openllm").mkdir(parents=True)
+    home.mkdir()
+    (workspace / ".env").write_text("OPENAI_API_KEY=sk-from-the-repo-0123456789\n")
+    (workspace / ".openllm" / ".env").write_text("OPENAI_API_KEY=sk-from-the-repo-0123456789\n")
+    (home / ".env").write_text("OPENAI_API_KEY=sk-from-home-0123456789\n")
+    (home / "config.yaml").write_text("settings:\n  secrets:\n    checkDotEnv: true\n")
+    api = SettingsAPI.from_environment(
+        environ={"OPENLLM_HOME": str(home)}, workspace=workspace, keychain=MemorySecretStore()
+    )
+    assert await where(api.secrets) == (f"dotenv:{home / '.env'}", "sk-from-home-0123456789")
+    location = await api.secrets.locate("openai")
+    assert location["also_in"] == []  # the repository's files are not even reported as holding one
+    assert f"ignoring {workspace / '.openllm' / '.env'}, {workspace / '.env'} from {workspace}" in caplog.text
+    report = await diagnose(api)
+    dotenv = next(store for store in report.stores if store.name == "dotenv")
+    assert f"{workspace / '.env'} left out: the workspace {workspace} is not trusted" in dotenv.detail
+    (home / ".env").unlink()
+    api.invalidate()
+    assert await api.secrets.resolve("openai") is None
+
+    with (home / "config.yaml").open("a") as f:  # trusted while running: the next lookup sees it
+        f.write(f"  trustedWorkspaces: ['{workspace}']\n")
+    api.invalidate()
+    assert await where(api.secrets) == (f"dotenv:{workspace / '.openllm' / '.env'}", "sk-from-the-repo-0123456789")
+    assert api.config.trust is not None and api.config.trust.ignored_in("dotenv") == []
 
 
 async def test_settings_come_from_the_user_config_file(tmp_path: Path, openllm_home: Path) -> None:

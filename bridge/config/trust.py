@@ -8,6 +8,10 @@ machine, so they count only in a workspace the user trusts:
   variable is sent as the key;
 - ``tools.mcp_servers``: commands the bridge starts.
 
+The same goes for the workspace's ``.env`` files (read with ``secrets.checkDotEnv`` on): one that
+comes with a repository can hold its owner's key, and the user's prompts would go to the owner's
+account, where the owner can read what was sent.
+
 Everything else in it (models, ``enabled``, deployments, timeouts, tool filters) counts anywhere.
 The user trusts a folder, and every folder below it, in the ``settings:`` block of their own
 config.yaml, which no repository writes::
@@ -82,6 +86,18 @@ class WorkspaceTrust:
         self._warn(self._ignored["tools"])
         return {k: v for k, v in section.items() if k != "mcp_servers"}
 
+    async def dotenv_files(self, files: list[Path]) -> list[Path]:
+        """The .env files that count: without the workspace's own when it is untrusted."""
+        if await self.trusted():
+            self._ignored.pop("dotenv", None)
+            return files
+        own = paths.workspace_dotenv_paths(self.workspace)
+        left_out = [str(file) for file in files if file in own and file.is_file()]
+        if left_out != self._ignored.get("dotenv", []):
+            self._warn(left_out)
+        self._ignored["dotenv"] = left_out
+        return [file for file in files if file not in own]
+
     def hint(self) -> str:
         return (
             f"the workspace {self.workspace} is not trusted; to trust it, list it under settings: "
@@ -90,8 +106,13 @@ class WorkspaceTrust:
 
     @property
     def ignored(self) -> list[str]:
-        """What the workspace set that does not count (``openai.api_base``, ``tools.mcp_servers``)."""
+        """What the workspace set that does not count (``openai.api_base``, ``tools.mcp_servers``,
+        the path of a ``.env`` file)."""
         return [name for names in self._ignored.values() for name in names]
+
+    def ignored_in(self, section: str) -> list[str]:
+        """What of one section (``providers``, ``tools``, ``dotenv``) does not count."""
+        return list(self._ignored.get(section, ()))
 
     def _warn(self, ignored: list[str]) -> None:
         if ignored:

@@ -262,6 +262,29 @@ def test_conversation_store_is_bounded() -> None:
     assert [m["content"] for m in third.messages] == ["c", "d"]  # cut before a user's message, never after
 
 
+def test_conversations_are_bounded_by_size_too() -> None:
+    """A message with an image weighs megabytes: the oldest turns go past a conversation's bytes,
+    the least recently used conversations past the store's."""
+    store = ConversationStore(max_conversation_bytes=3000, max_store_bytes=5000)
+    heavy, light = store.start(), store.start()
+    for word in ("one", "two", "three"):  # three turns of about 1,000 bytes each
+        store.record(
+            heavy, [{"role": "user", "content": word + "x" * 1000}, {"role": "assistant", "content": "ok"}], None
+        )
+    assert [m["content"][:3] for m in heavy.messages] == ["two", "ok", "thr", "ok"]
+    assert 2000 < heavy.size <= 3000
+    store.record(light, [{"role": "user", "content": "h" * 500}, {"role": "assistant", "content": "hello"}], None)
+    assert store.get(heavy.id) is heavy and len(store) == 2  # about 2,100 + 560 bytes: under the store's 5,000
+    other = store.start()
+    store.record(other, [{"role": "user", "content": "y" * 2500}, {"role": "assistant", "content": "ok"}], None)
+    assert store.get(light.id) is None and store.get(heavy.id) is heavy  # light was the least recently used
+    assert store.get(other.id) is other and other.messages[0]["content"] == "y" * 2500
+    alone = ConversationStore(max_conversation_bytes=100)
+    only = alone.start()
+    alone.record(only, [{"role": "user", "content": "z" * 500}, {"role": "assistant", "content": "ok"}], None)
+    assert only.messages == [] and only.size == 0 and len(alone) == 1  # a turn over the bound is not kept
+
+
 def test_trimming_never_leaves_a_history_that_opens_with_a_tool_result_or_the_model() -> None:
     store = ConversationStore(max_messages=5)
     conversation = store.start()

@@ -363,3 +363,26 @@ async def test_recent_events_replay_one_stream_and_stay_bounded() -> None:
     assert [e.event_id for e in replayed] == [ids[0], ids[2]]  # stream a only, the priming event not resent
     await store.store_event("a", note(9))  # a fifth event: the priming one falls out
     assert await store.replay_events_after(priming, send) is None
+
+
+async def test_recent_events_stay_bounded_by_size() -> None:
+    from mcp.server.streamable_http import EventMessage
+    from mcp.types import JSONRPCResponse
+
+    store = RecentEvents(max_bytes=2500)
+
+    def result(text: str) -> JSONRPCResponse:
+        return JSONRPCResponse(jsonrpc="2.0", id=1, result={"content": [{"type": "text", "text": text}]})
+
+    first = await store.store_event("a", result("x" * 1000))
+    second = await store.store_event("a", result("y" * 1000))
+    replayed: list[EventMessage] = []
+
+    async def send(event: EventMessage) -> None:
+        replayed.append(event)
+
+    assert await store.replay_events_after(first, send) == "a" and [e.event_id for e in replayed] == [second]
+    await store.store_event("a", result("z" * 1000))  # about 3,150 bytes in all: the oldest falls out
+    assert await store.replay_events_after(first, send) is None
+    huge = await store.store_event("b", result("w" * 5000))  # over the bound alone: kept, the rest go
+    assert await store.replay_events_after(huge, send) == "b"

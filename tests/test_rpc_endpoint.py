@@ -303,6 +303,40 @@ async def test_a_half_closed_peer_that_never_reads_does_not_hold_up_a_shutdown()
     assert server.cancelled.is_set() and endpoint.closed
 
 
+@pytest.mark.parametrize("half_closed", [False, True], ids=["reading-side-open", "half-closed"])
+async def test_a_peer_that_reads_nothing_is_dropped_once_a_write_has_waited_on_it(half_closed: bool) -> None:
+    """A hung client, or one that half-closed and never reads, must not hold a streaming request
+    (and the provider stream behind it) until the bridge stops: once a write has waited on it for
+    the stall timeout, the connection is shut down and what it asked for is cancelled."""
+    sent, cancelled = 0, anyio.Event()
+
+    async def stream_forever(ctx: RequestContext, method: str, params: Any) -> Any:
+        nonlocal sent
+        try:
+            while True:
+                await ctx.notify("chunk", {"text": "x" * 1024})
+                sent += 1
+        finally:
+            cancelled.set()
+
+    a, b = await socket_pair()
+    endpoint = Endpoint(MessageStream(a, stall_timeout=0.2), stream_forever)
+    async with b:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(endpoint.run)
+                await b.send(b'{"jsonrpc": "2.0", "id": 1, "method": "stream"}\n')
+                if half_closed:
+                    await b.send_eof()
+                await cancelled.wait()
+        assert endpoint.closed and sent > 64  # the buffers filled first: a slow reader is not a stalled one
+        received = 0
+        with pytest.raises((anyio.EndOfStream, anyio.BrokenResourceError)):
+            while True:
+                received += len(await b.receive())
+        assert received < sent * 1100  # what was queued for it was given up
+
+
 async def test_bridge_errors_cross_as_their_class_with_data() -> None:
     async with connected(table(models__list=list_models)) as (_, client_end):
         with pytest.raises(errors.MissingKeyError, match="set OPENAI_API_KEY") as caught:

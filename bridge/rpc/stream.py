@@ -20,12 +20,17 @@ chunk). The bridge runs on asyncio (anyio's asyncio backend).
 
 A peer that has stopped writing may still read (``nc -N`` shuts down its writing side after the
 request), so the end of the input is not the end of the connection: :meth:`MessageStream.wait_gone`
-tells when the peer is gone, from a failed write or, on a Linux socket, from its hang-up.
+tells when the peer is gone, from a failed write or, on a Linux socket, from its hang-up. A peer
+that reads nothing for ``stall_timeout`` seconds while a write waits on it counts as gone too: its
+connection is shut down, so that a hung client (or one that half-closed and never reads) does not
+hold a request, and the provider stream behind it, until the bridge stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import select
 import socket
@@ -39,8 +44,10 @@ from bridge.channel import wake
 from bridge.rpc.framing import DEFAULT_MAX_FRAME, FrameDecoder, Framing, encode
 from protocol import dumpb
 
+log = logging.getLogger("openllm.rpc")
 READ_SIZE = 64 * 1024
 HIGH_WATER = 64 * 1024  # queued bytes above which senders wait for the writer
+STALL_TIMEOUT = 120.0  # seconds a write may wait on a peer that reads nothing
 
 
 class MessageStream:
@@ -48,7 +55,14 @@ class MessageStream:
     ``anyio.EndOfStream`` when the peer closes, :class:`FramingError` when framing is lost;
     ``send()`` writes one message. ``framing=None`` detects the peer's framing (servers)."""
 
-    def __init__(self, stream: ByteStream, framing: Framing | None = None, *, max_frame: int = DEFAULT_MAX_FRAME):
+    def __init__(
+        self,
+        stream: ByteStream,
+        framing: Framing | None = None,
+        *,
+        max_frame: int = DEFAULT_MAX_FRAME,
+        stall_timeout: float | None = STALL_TIMEOUT,
+    ):
         self._stream = stream
         self._decoder = FrameDecoder(framing, max_frame=max_frame)
         self._ready: deque[Any] = deque()
@@ -62,6 +76,9 @@ class MessageStream:
         self._broken: BaseException | None = None
         self._gone = asyncio.Event()  # set once the peer is gone: a write failed, or it hung up
         self._stopping = False
+        self._stall_timeout = stall_timeout
+        self._sending = False  # the writer waits on a write
+        self._sends = 0  # writes finished (the stall watch sees whether one is the same write)
 
     @property
     def framing(self) -> Framing:
@@ -106,7 +123,17 @@ class MessageStream:
 
     async def run_writer(self) -> None:
         """Write what :meth:`send` queued, all of it in one write each time, until
-        :meth:`stop_writer` is called and the queue is empty (or the task is cancelled)."""
+        :meth:`stop_writer` is called and the queue is empty (or the task is cancelled, or the peer
+        stalled: see :meth:`_watch_stalls`)."""
+        async with anyio.create_task_group() as tg:
+            if self._stall_timeout is not None:
+                tg.start_soon(self._watch_stalls, self._stall_timeout, tg.cancel_scope)
+            try:
+                await self._write_queued()
+            finally:
+                tg.cancel_scope.cancel()
+
+    async def _write_queued(self) -> None:
         self._writer_running = True
         self._stopping = False
         try:
@@ -125,15 +152,40 @@ class MessageStream:
                 self._queued = 0
                 wake(self._senders)
                 async with self._write_lock:
+                    self._sending = True
                     try:
                         await self._stream.send(data)
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
                         self._broken = exc
                         self._gone.set()
                         return
+                    finally:
+                        self._sending = False
+                        self._sends += 1
         finally:
             self._writer_running = False
             wake(self._senders)
+
+    async def _watch_stalls(self, stall: float, writer: anyio.CancelScope) -> None:
+        """Every ``stall / 2`` seconds, look whether the writer still waits on the same write;
+        seen so three times (so for ``stall`` seconds at least, 1.5 times that at most), the
+        peer is taken for gone: the write is given up, senders fail, and the socket is shut down,
+        which ends the input too. A flag and a counter cost the writer nothing a timer would."""
+        seen, sightings = -1, 0
+        while True:
+            await anyio.sleep(stall / 2)
+            sightings = sightings + 1 if self._sending and self._sends == seen else 0
+            seen = self._sends
+            if sightings >= 3:
+                break
+        log.warning("the peer read nothing for %gs while a write waited on it: dropping the connection", stall)
+        self._broken = TimeoutError(f"the peer read nothing for {stall:g}s")
+        self._gone.set()
+        sock = self._stream.extra(SocketAttribute.raw_socket, None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        writer.cancel()
 
     def stop_writer(self) -> None:
         """Let the writer finish what is queued, then end."""

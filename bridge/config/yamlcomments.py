@@ -21,15 +21,39 @@ _BLOCK_SCALARS = (LiteralScalarString, FoldedScalarString)  # a comment below on
 
 
 def remove_item(items: CommentedSeq, index: int) -> None:
-    """Remove one item of a block list, keeping the own-line comments below it: ruamel keeps them
-    with the item's last line, but they head what comes next. They go below the item before, or
-    (for the first item) below the line of the list's key."""
+    """Remove one item of a block list, keeping the own-line comments above and below it: ruamel
+    keeps those below with the item's last line, but they head what comes next. They go below the
+    item before, or (for the first item) below the line of the list's key."""
     below = _comments_below(items, index)
+    if index > 0:  # below a flow collection, ruamel keeps the comments over an item with the item
+        above = (items.ca.items.get(index) or [None, None])[1]
+        below = "".join(" " * int(token.column) + str(token.value) for token in above or []) + below
     del items[index]
     if below and index > 0:
         _append_below(items, index - 1, below)
     elif below:
         _append_below_key(items, below)
+
+
+def replace_items(parent: CommentedMap, key: Any, values: list[Any]) -> None:
+    """Make the list ``parent[key]`` hold ``values``, in place (a flow list stays a flow list): each
+    value that was there before keeps its comment (a slice assignment drops them all), and the
+    comments below the list stay below it, however long it is now."""
+    items = parent[key]
+    with comments_kept_below(items):
+        kept: dict[Any, list[Any]] = {}
+        for index, tokens in items.ca.items.items():
+            if isinstance(index, int) and index < len(items) and _hashable(items[index]):
+                kept.setdefault(items[index], tokens)
+        items[:] = values
+        for index, value in enumerate(values):
+            if _hashable(value) and value in kept:
+                items.ca.items[index] = kept.pop(value)
+    settle_empty_list(parent, key)
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
 
 
 @contextlib.contextmanager
@@ -97,6 +121,8 @@ def _comments_below(node: CommentedMap | CommentedSeq, key: Any) -> str:
 
 def _append_below(node: CommentedMap | CommentedSeq, key: Any, below: str) -> None:
     comments, key, slot, value = _last_line(node, key)
+    if isinstance(value, CommentedMap | CommentedSeq) and not value:
+        value.fa.set_flow_style()  # "key: []", with the comments after it (below a bare "key:" is invalid)
     tokens = comments.setdefault(key, [None] * 4)
     if tokens[slot] is None:
         tokens[slot] = CommentToken("" if isinstance(value, _BLOCK_SCALARS) else "\n", CommentMark(0))
@@ -104,8 +130,8 @@ def _append_below(node: CommentedMap | CommentedSeq, key: Any, below: str) -> No
 
 
 def _append_below_key(items: CommentedSeq, below: str) -> None:
-    if not items:
-        items.fa.set_flow_style()  # "key: []", with the comments after it
+    """The comments below the line of the list's key: above its first item (an emptied list keeps
+    them for :func:`settle_empty_list`)."""
     comment = items.ca.comment or [None, None]
     if items and comment[1]:
         comment[1].append(CommentToken(below, CommentMark(0)))
@@ -114,3 +140,25 @@ def _append_below_key(items: CommentedSeq, below: str) -> None:
     else:
         comment[0] = CommentToken("\n" + below, CommentMark(0))
     items.ca.comment = comment
+
+
+def settle_empty_list(parent: CommentedMap, key: Any) -> None:
+    """Write an emptied list as ``key: []`` followed by every comment it still holds: the one at
+    the end of the key's line, those that were above its first item and below its last (kept at
+    its end when the last line was a flow collection). ruamel
+    writes an emptied block list's comments above the ``[]``, which is not YAML, so the list is
+    made anew and the key's line carries them."""
+    items = parent.get(key)
+    if not isinstance(items, CommentedSeq) or items:
+        return
+    tokens = parent.ca.items.get(key) or [None] * 4
+    own = items.ca.comment or [None, None]
+    text = str(tokens[2].value) if tokens[2] is not None else ""
+    if own[0] is not None and own[0] is not tokens[2]:
+        text += str(own[0].value).removeprefix("\n") if text else str(own[0].value)
+    for token in [*(own[1] or tokens[3] or []), *(items.ca.end or [])]:  # end: after a flow collection
+        text += ("" if text else "\n") + " " * int(token.column) + str(token.value)
+    fresh = CommentedSeq()
+    fresh.fa.set_flow_style()
+    parent[key] = fresh
+    parent.ca.items[key] = [tokens[0], tokens[1], CommentToken(text, CommentMark(0)) if text else None, None]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -176,16 +177,23 @@ class YamlFile:
         return target
 
 
+_BLOCK_SCALAR_KEY = re.compile(r"(^|\s|:)[|>][-+0-9]*\s*(#.*)?$")  # "key: |", "- key: >-  # note"
+
+
 def _mapping_indent(text: str) -> int | None:
     """How far most nested block mappings are indented under their keys, the first one seen on a
     tie (``None``: there is none). ruamel writes one indent for all of them."""
     indents: Counter[int] = Counter()
     key_column: int | None = None
+    scalar_column: int | None = None  # of the key of a block scalar ("notes: |"), whose lines are text
     for line in text.splitlines():
         content = line.lstrip(" ")
         if not content or content.startswith("#"):
             continue
         column = len(line) - len(content)
+        if scalar_column is not None and column > scalar_column:
+            continue
+        scalar_column = column if _BLOCK_SCALAR_KEY.search(content) else None
         if key_column is not None and column > key_column and not content.startswith("- "):
             indents[column - key_column] += 1
         key_column = column if content.rstrip().endswith(":") and not content.startswith("- ") else None
@@ -197,7 +205,7 @@ def _preamble(text: str) -> str | None:
     first line that is neither is not a ``---``."""
     lines = text.splitlines(keepends=True)
     for number, line in enumerate(lines):
-        if line.strip() and not line.startswith("#"):
+        if line.strip() and not line.lstrip().startswith("#"):
             starts = line.rstrip("\n") == "---" or line.startswith("--- ")
             return "".join(lines[:number]) if starts else None
     return None

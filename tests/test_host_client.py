@@ -218,6 +218,24 @@ async def test_killed_mid_request_fails_fast_and_a_restart_reconnects(host: Host
 
 
 @pytest.mark.anyio
+async def test_a_call_in_flight_when_the_client_closes_fails_with_it(host: HostProcess) -> None:
+    """Not a second later: the close is what a call that failed with its connection waits to see."""
+    failure: list[BaseException] = []
+
+    async def pending(client: HostClient) -> None:
+        with pytest.raises(HostUnavailableError, match="connection to the editor host closed") as raised:
+            await client.request("tools/call", {"name": "sleep", "arguments": {"seconds": 30}}, timeout=20)
+        failure.append(raised.value)
+
+    async with anyio.create_task_group() as tg:
+        async with connect(host) as client:
+            tg.start_soon(pending, client)
+            await anyio.wait_all_tasks_blocked()
+        await anyio.wait_all_tasks_blocked()  # the call is over, not waiting on an announcement
+        assert failure and not client.connected
+
+
+@pytest.mark.anyio
 async def test_ndjson_framing_when_configured(tmp_path: Path) -> None:
     with running_host("python", tmp_path) as host:
         async with connect(host, framing="ndjson") as client:

@@ -120,7 +120,7 @@ class HostClient:
             self._task_group.cancel_scope.cancel()
             await self._task_group.__aexit__(None, None, None)
             self._task_group = None
-        self._connected = False
+        self._set_connected(False)  # wakes the calls that failed with the connection (_loss_announced)
 
     @property
     def connected(self) -> bool:
@@ -221,6 +221,9 @@ class HostClient:
     async def _announce(self, connected: bool) -> None:
         for listener in self._connection_listeners:
             await _call(listener, connected)
+        self._set_connected(connected)
+
+    def _set_connected(self, connected: bool) -> None:
         self._connected = connected
         changed, self._changed = self._changed, anyio.Event()
         changed.set()

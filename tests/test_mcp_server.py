@@ -282,7 +282,9 @@ def test_conversations_are_bounded_by_size_too() -> None:
     alone = ConversationStore(max_conversation_bytes=100)
     only = alone.start()
     alone.record(only, [{"role": "user", "content": "z" * 500}, {"role": "assistant", "content": "ok"}], None)
-    assert only.messages == [] and only.size == 0 and len(alone) == 1  # a turn over the bound is not kept
+    assert [m["content"] for m in only.messages] == ["z" * 500, "ok"] and only.size > 500  # the latest turn stays
+    alone.record(only, [{"role": "user", "content": "next"}, {"role": "assistant", "content": "ok"}], None)
+    assert [m["content"] for m in only.messages] == ["next", "ok"] and len(alone) == 1
 
 
 def test_trimming_never_leaves_a_history_that_opens_with_a_tool_result_or_the_model() -> None:

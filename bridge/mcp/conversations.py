@@ -69,10 +69,11 @@ class ConversationStore:
 
     def record(self, conversation: Conversation, turn: list[ChatMessage], system: str | None) -> None:
         """Append a finished turn (the caller's messages and the reply) and the system prompt it was
-        sent with, dropping the oldest messages past the limits."""
+        sent with, dropping the oldest messages past the limits: never that turn, which the next
+        one follows on from, even when it alone is past them."""
         conversation.system = system
         conversation.messages.extend(turn)
-        conversation.size = _trim(conversation.messages, self._max_messages, self._max_conversation_bytes)
+        conversation.size = _trim(conversation.messages, self._max_messages, self._max_conversation_bytes, len(turn))
         self._conversations[conversation.id] = conversation  # (re)inserted: it may have been evicted meanwhile
         self._conversations.move_to_end(conversation.id)
         total = sum(each.size for each in self._conversations.values())
@@ -82,14 +83,15 @@ class ConversationStore:
             total -= self._conversations.popitem(last=False)[1].size
 
 
-def _trim(messages: list[ChatMessage], limit: int, max_bytes: int) -> int:
+def _trim(messages: list[ChatMessage], limit: int, max_bytes: int, latest: int) -> int:
     """Drop the oldest messages until at most ``limit`` are left, weighing at most ``max_bytes``,
-    cutting only before a message that opens a turn: a history must not start with the model, or
-    with a tool result whose call was cut off (the APIs refuse both). Answers the size left."""
+    or only the ``latest`` are, cutting only before a message that opens a turn: a history must
+    not start with the model, or with a tool result whose call was cut off (the APIs refuse both).
+    Answers the size left."""
     sizes = [len(orjson.dumps(message)) for message in messages]
     size = sum(sizes)
     cut = 0
-    while cut < len(messages) and (len(messages) - cut > limit or size > max_bytes):
+    while cut < len(messages) - latest and (len(messages) - cut > limit or size > max_bytes):
         size -= sizes[cut]
         cut += 1
     while 0 < cut < len(messages) and not _opens_a_turn(messages[cut]):

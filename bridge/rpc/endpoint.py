@@ -114,9 +114,10 @@ class Endpoint:
                 writing.start_soon(self.stream.run_writer)
                 try:
                     await self._serve_requests()
-                finally:  # what is queued still goes out (a last error reply), for a second at most
-                    self.stream.stop_writer()
-                    writing.cancel_scope.deadline = anyio.current_time() + 1
+                finally:  # what is queued still goes out (a last answer or error reply): for as long
+                    self.stream.stop_writer()  # as the peer reads it when stalls are watched, else 1 s
+                    if self.stream.stall_timeout is None:
+                        writing.cancel_scope.deadline = anyio.current_time() + 1
         finally:
             self._close(f"the connection to the {self.name} closed")
             with anyio.CancelScope(shield=True):

@@ -48,6 +48,7 @@ log = logging.getLogger("openllm.rpc")
 READ_SIZE = 64 * 1024
 HIGH_WATER = 64 * 1024  # queued bytes above which senders wait for the writer
 STALL_TIMEOUT = 120.0  # seconds a write may wait on a peer that reads nothing
+WRITE_SLICE = 64 * 1024  # the most one write hands the transport (progress is counted per slice)
 
 
 class MessageStream:
@@ -89,6 +90,10 @@ class MessageStream:
     @property
     def buffered(self) -> int:
         return self._decoder.buffered
+
+    @property
+    def stall_timeout(self) -> float | None:
+        return self._stall_timeout
 
     @property
     def queued(self) -> int:
@@ -154,7 +159,12 @@ class MessageStream:
                 async with self._write_lock:
                     self._sending = True
                     try:
-                        await self._stream.send(data)
+                        if len(data) <= WRITE_SLICE:
+                            await self._stream.send(data)
+                        else:  # in slices, so that a slow reader of a large answer shows progress
+                            for start in range(0, len(data), WRITE_SLICE):
+                                await self._stream.send(data[start : start + WRITE_SLICE])
+                                self._sends += 1
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
                         self._broken = exc
                         self._gone.set()
@@ -167,7 +177,7 @@ class MessageStream:
             wake(self._senders)
 
     async def _watch_stalls(self, stall: float, writer: anyio.CancelScope) -> None:
-        """Every ``stall / 2`` seconds, look whether the writer still waits on the same write;
+        """Every ``stall / 2`` seconds, look whether the writer still waits on the same write (slice);
         seen so three times (so for ``stall`` seconds at least, 1.5 times that at most), the
         peer is taken for gone: the write is given up, senders fail, and the socket is shut down,
         which ends the input too. A flag and a counter cost the writer nothing a timer would."""
@@ -182,9 +192,9 @@ class MessageStream:
         self._broken = TimeoutError(f"the peer read nothing for {stall:g}s")
         self._gone.set()
         sock = self._stream.extra(SocketAttribute.raw_socket, None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        if sock is not None:  # through a duplicate: uvloop's transport socket has no shutdown()
+            with contextlib.suppress(OSError), socket.socket(fileno=os.dup(sock.fileno())) as duplicate:
+                duplicate.shutdown(socket.SHUT_RDWR)
         writer.cancel()
 
     def stop_writer(self) -> None:

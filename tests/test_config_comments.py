@@ -70,6 +70,8 @@ def documents(draw: st.DrawFn) -> tuple[str, list[str], dict[str, set[str]]]:
     labels = itertools.count()
     names = draw(st.lists(st.sampled_from(NAMES), unique=True, min_size=1, max_size=4))
     lines = comment_lines(draw, labels, 0)
+    lines += draw(st.sampled_from([[], ["---"], ["%YAML 1.2", "---"], [f"--- # c{next(labels)}"]]))
+    lines += comment_lines(draw, labels, 0)
     inside = {"": set(LABEL.findall("\n".join(lines)))}
     lines.append("providers:" + beside(draw, labels))
     for name in names:
@@ -87,6 +89,8 @@ def documents(draw: st.DrawFn) -> tuple[str, list[str], dict[str, set[str]]]:
     if draw(st.booleans()):
         tail += ["settings:", "  secrets:", "    checkDotEnv: false" + beside(draw, labels)]
         tail += comment_lines(draw, labels, 0)
+    if draw(st.booleans()):
+        tail += ["...", *comment_lines(draw, labels, 0)]
     inside[""] |= {label for line in tail if not line.startswith("  ") for label in LABEL.findall(line)}
     return "\n".join([*lines, *tail]) + "\n", names, inside
 

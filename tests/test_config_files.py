@@ -323,8 +323,20 @@ async def test_a_symlinked_config_stays_a_link_and_its_target_is_written(tmp_pat
         "# windows\r\nproviders:\r\n  - name: openai  # the work account\r\n    enabled: false\r\n",
         "# a header above the start\n\n---\nproviders:\n  - name: openai\n    enabled: false\n",
         "\ufeff---\nproviders:\n  - name: openai\n    enabled: false\n",
+        "# c\n%YAML 1.2\n--- # my config\n# above\nproviders:\n  - name: openai\n    enabled: false\n",
+        "providers:\n  - name: openai\n    enabled: false\n...\n# after the end\n",
+        "# top\n--- {providers: [{name: openai, enabled: false}]}\n",
     ],
-    ids=["explicit-start", "mapping-indent-4", "crlf", "comments-above-start", "bom"],
+    ids=[
+        "explicit-start",
+        "mapping-indent-4",
+        "crlf",
+        "comments-above-start",
+        "bom",
+        "directive-and-commented-start",
+        "document-end",
+        "start-with-content",
+    ],
 )
 async def test_the_layout_the_user_chose_is_kept(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.yaml"

@@ -6,8 +6,9 @@ whole read-modify-write, so two processes adding different providers at once bot
 text goes to a temp file in the same folder, is fsynced and renamed over the old one, so a reader
 or a ``kill -9`` sees the old file or the new one, never a torn one. A symlinked file (dotfile
 managers link it) is written through the link: the target is replaced and locked, the link stays.
-What ruamel does not keep by itself is detected and kept: the indentation, a leading ``---`` and
-the comments above it, a byte order mark, CRLF line breaks, the comments of a file that has no
+What ruamel does not keep by itself is detected and kept: the indentation, the lines through a
+leading ``---`` (comments, directives, its own comment), a closing ``...`` and the comments after
+it, a byte order mark, CRLF line breaks, the comments of a file that has no
 document yet (where comments go when entries are added or removed: :mod:`bridge.config.yamlcomments`).
 """
 
@@ -44,9 +45,10 @@ class Layout:
     mapping: int = 2
     sequence: int = 4
     offset: int = 2  # of the dash
-    explicit_start: bool = False  # the document begins with "---"
+    explicit_start: bool = False  # the document begins with "--- <content>" (ruamel writes the "---")
     line_break: str = "\n"
-    preamble: str = ""  # the comments above a "---", which ruamel drops
+    head: str = ""  # the lines through a bare "---" (comments, directives, its own comment): kept as written
+    tail: str = ""  # a "..." that ends the document and the comments after it, which ruamel drops
     bom: bool = False
 
 
@@ -100,12 +102,14 @@ class YamlFile:
             raise InvalidConfigError(redact(f"{self.path}: invalid YAML: {exc}")) from None
         default = Layout()
         sequence, offset = (default.sequence, default.offset) if dash is None else (max(indent, dash + 2), dash)
-        preamble = _preamble(text)
+        head, explicit_start = _head(text)
+        tail = _tail(text)
+        _drop_start_comment(document, head)
         layout = Layout(
-            _mapping_indent(text) or default.mapping, sequence, offset, preamble is not None, line_break,
-            preamble or "", bom,
-        )  # fmt: skip
-        return Loaded(document, layout, _comment_lines(text[len(layout.preamble) :]) if document is None else "")
+            _mapping_indent(text) or default.mapping, sequence, offset, explicit_start, line_break, head, tail, bom
+        )
+        body = text[len(head) : len(text) - len(tail)]
+        return Loaded(document, layout, _comment_lines(body) if document is None else "")
 
     def dump(self, loaded: Loaded) -> str:
         layout = loaded.layout
@@ -115,7 +119,7 @@ class YamlFile:
         yaml.width = 4096  # never re-wrap what the user wrote
         out = StringIO()
         yaml.dump(loaded.document, out)
-        text = ("\ufeff" if layout.bom else "") + layout.preamble + out.getvalue()
+        text = ("\ufeff" if layout.bom else "") + layout.head + out.getvalue() + layout.tail
         return text.replace("\n", layout.line_break)
 
     # -- writing -----------------------------------------------------------------------------
@@ -200,15 +204,43 @@ def _mapping_indent(text: str) -> int | None:
     return indents.most_common(1)[0][0] if indents else None
 
 
-def _preamble(text: str) -> str | None:
-    """The comments and blank lines above a ``---`` that begins the document; None when the
-    first line that is neither is not a ``---``."""
+_START = re.compile(r"---[ \t]*(#.*)?\n?")  # a bare "---", or one with a comment
+_END = re.compile(r"\.\.\.[ \t]*(#.*)?\n?")
+
+
+def _head(text: str) -> tuple[str, bool]:
+    """The lines through a bare ``---`` that begins the document, with the comments, blank lines
+    and directives above it (``""`` when there is none), and whether the document begins with a
+    ``---`` followed by content instead (the comments above that are the head)."""
     lines = text.splitlines(keepends=True)
     for number, line in enumerate(lines):
+        if line.strip() and not line.lstrip().startswith(("#", "%")):
+            if _START.fullmatch(line):
+                return "".join(lines[: number + 1]), False
+            starts = line.startswith(("--- ", "---\t"))
+            return ("".join(lines[:number]) if starts else ""), starts
+    return "", False
+
+
+def _tail(text: str) -> str:
+    """A ``...`` that ends the document and the comments and blank lines after it (``""``: none)."""
+    lines = text.splitlines(keepends=True)
+    for number in range(len(lines) - 1, -1, -1):
+        line = lines[number]
+        if _END.fullmatch(line):
+            return "".join(lines[number:])
         if line.strip() and not line.lstrip().startswith("#"):
-            starts = line.rstrip("\n") == "---" or line.startswith("--- ")
-            return "".join(lines[:number]) if starts else None
-    return None
+            return ""
+    return ""
+
+
+def _drop_start_comment(document: Any, head: str) -> None:
+    """ruamel keeps the comment of a ``--- # note`` line as the document's first comment, and
+    would write it on a line of its own: the head keeps that line as written instead."""
+    lines = head.splitlines()
+    comments = getattr(getattr(document, "ca", None), "comment", None)
+    if lines and "#" in lines[-1] and comments and comments[1]:
+        comments[1] = [token for token in comments[1] if token.start_mark.line != len(lines) - 1]
 
 
 def _comment_lines(text: str) -> str:

@@ -326,6 +326,9 @@ async def test_a_symlinked_config_stays_a_link_and_its_target_is_written(tmp_pat
         "# c\n%YAML 1.2\n--- # my config\n# above\nproviders:\n  - name: openai\n    enabled: false\n",
         "providers:\n  - name: openai\n    enabled: false\n...\n# after the end\n",
         "# top\n--- {providers: [{name: openai, enabled: false}]}\n",
+        "--- # note\n\n# below\n\nproviders:\n  - name: openai\n    enabled: false\n",
+        "# my config:\n%TAG !e! tag:example.com,2000:\n---\nproviders:\n  - name: openai\n    enabled: false\n",
+        "providers:\n  - notes: |\n        hello\n    name: openai\n    extra:\n        x: 1\n    enabled: false\n",
     ],
     ids=[
         "explicit-start",
@@ -336,6 +339,9 @@ async def test_a_symlinked_config_stays_a_link_and_its_target_is_written(tmp_pat
         "directive-and-commented-start",
         "document-end",
         "start-with-content",
+        "blank-lines-after-a-commented-start",
+        "tag-directive",
+        "block-scalar-in-an-item",
     ],
 )
 async def test_the_layout_the_user_chose_is_kept(tmp_path: Path, text: str) -> None:
@@ -343,6 +349,23 @@ async def test_the_layout_the_user_chose_is_kept(tmp_path: Path, text: str) -> N
     path.write_bytes(text.encode())
     await FileConfigProvider(path).update_provider("openai", {"name": "openai", "enabled": True})
     assert path.read_bytes().decode() == text.replace("enabled: false", "enabled: true")
+
+
+@pytest.mark.parametrize("start", ["---", "# c\n---"])
+async def test_a_start_without_a_line_break_is_followed_by_the_document(tmp_path: Path, start: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(start)
+    await FileConfigProvider(path).add_provider({"name": "mock"})
+    assert path.read_text() == start + "\nproviders:\n  - name: mock\n"
+
+
+async def test_a_yaml_1_1_file_gets_values_quoted_as_1_1_reads_them(tmp_path: Path) -> None:
+    """``no`` is false in YAML 1.1: a string written there is quoted, or it would read back changed."""
+    path = tmp_path / "config.yaml"
+    path.write_text("%YAML 1.1\n---\nproviders:\n  - name: azure\n    deployment: d1\n")
+    await FileConfigProvider(path).update_provider("azure", {"name": "azure", "deployment": "no", "region": "1:30"})
+    assert path.read_text() == "%YAML 1.1\n---\nproviders:\n  - name: azure\n    deployment: 'no'\n    region: '1:30'\n"
+    assert (await FileConfigProvider(path).get_providers())[0]["deployment"] == "no"
 
 
 async def test_a_mixed_layout_is_written_the_way_most_of_it_is(tmp_path: Path) -> None:

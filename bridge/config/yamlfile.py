@@ -6,10 +6,10 @@ whole read-modify-write, so two processes adding different providers at once bot
 text goes to a temp file in the same folder, is fsynced and renamed over the old one, so a reader
 or a ``kill -9`` sees the old file or the new one, never a torn one. A symlinked file (dotfile
 managers link it) is written through the link: the target is replaced and locked, the link stays.
-What ruamel does not keep by itself is detected and kept: the indentation, the lines through a
-leading ``---`` (comments, directives, its own comment), a closing ``...`` and the comments after
-it, a byte order mark, CRLF line breaks, the comments of a file that has no
-document yet (where comments go when entries are added or removed: :mod:`bridge.config.yamlcomments`).
+What ruamel does not keep by itself is detected and kept: the layout (:mod:`bridge.config.yamllayout`:
+indentation, what surrounds the document, the YAML version), a byte order mark, CRLF line breaks,
+the comments of a file that has no document yet (where comments go when entries are added or
+removed: :mod:`bridge.config.yamlcomments`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
 import shutil
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import StringIO
@@ -31,25 +29,10 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.util import load_yaml_guess_indent
 
+from bridge.config.yamllayout import Layout, body, drop_start_comment, framed, layout_of, writer
 from bridge.errors import InvalidConfigError
 from bridge.redact import redact
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How a text is laid out, so that a rewrite keeps it. The defaults are the seed's layout:
-    "providers:" then "  - name: ..." with fields indented under the dash."""
-
-    mapping: int = 2
-    sequence: int = 4
-    offset: int = 2  # of the dash
-    explicit_start: bool = False  # the document begins with "--- <content>" (ruamel writes the "---")
-    line_break: str = "\n"
-    head: str = ""  # the lines through a bare "---" (comments, directives, its own comment): kept as written
-    tail: str = ""  # a "..." that ends the document and the comments after it, which ruamel drops
-    bom: bool = False
 
 
 @dataclass
@@ -92,7 +75,7 @@ class YamlFile:
         try:
             reader = YAML()
             reader.preserve_quotes = True  # "2024-10-21" stays a quoted string, not a date
-            document, indent, dash = load_yaml_guess_indent(text, yaml=reader)
+            document = reader.load(text)
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f"{self.path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(self.path)
@@ -100,27 +83,14 @@ class YamlFile:
             raise InvalidConfigError(redact(f"{where}: invalid YAML: {problem}")) from None
         except YAMLError as exc:
             raise InvalidConfigError(redact(f"{self.path}: invalid YAML: {exc}")) from None
-        default = Layout()
-        sequence, offset = (default.sequence, default.offset) if dash is None else (max(indent, dash + 2), dash)
-        head, explicit_start = _head(text)
-        tail = _tail(text)
-        _drop_start_comment(document, head)
-        layout = Layout(
-            _mapping_indent(text) or default.mapping, sequence, offset, explicit_start, line_break, head, tail, bom
-        )
-        body = text[len(head) : len(text) - len(tail)]
-        return Loaded(document, layout, _comment_lines(body) if document is None else "")
+        layout = layout_of(text, line_break, bom)
+        drop_start_comment(document, layout)
+        return Loaded(document, layout, _comment_lines(body(text, layout)) if document is None else "")
 
     def dump(self, loaded: Loaded) -> str:
-        layout = loaded.layout
-        yaml = YAML()
-        yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
-        yaml.explicit_start = layout.explicit_start
-        yaml.width = 4096  # never re-wrap what the user wrote
         out = StringIO()
-        yaml.dump(loaded.document, out)
-        text = ("\ufeff" if layout.bom else "") + layout.head + out.getvalue() + layout.tail
-        return text.replace("\n", layout.line_break)
+        writer(loaded.layout).dump(loaded.document, out)
+        return framed(loaded.layout, out.getvalue())
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -179,68 +149,6 @@ class YamlFile:
             target = self.path.with_name(f"{self.path.name}.bak-{stamp}-{counter}")
         shutil.copy2(self.path, target)
         return target
-
-
-_BLOCK_SCALAR_KEY = re.compile(r"(^|\s|:)[|>][-+0-9]*\s*(#.*)?$")  # "key: |", "- key: >-  # note"
-
-
-def _mapping_indent(text: str) -> int | None:
-    """How far most nested block mappings are indented under their keys, the first one seen on a
-    tie (``None``: there is none). ruamel writes one indent for all of them."""
-    indents: Counter[int] = Counter()
-    key_column: int | None = None
-    scalar_column: int | None = None  # of the key of a block scalar ("notes: |"), whose lines are text
-    for line in text.splitlines():
-        content = line.lstrip(" ")
-        if not content or content.startswith("#"):
-            continue
-        column = len(line) - len(content)
-        if scalar_column is not None and column > scalar_column:
-            continue
-        scalar_column = column if _BLOCK_SCALAR_KEY.search(content) else None
-        if key_column is not None and column > key_column and not content.startswith("- "):
-            indents[column - key_column] += 1
-        key_column = column if content.rstrip().endswith(":") and not content.startswith("- ") else None
-    return indents.most_common(1)[0][0] if indents else None
-
-
-_START = re.compile(r"---[ \t]*(#.*)?\n?")  # a bare "---", or one with a comment
-_END = re.compile(r"\.\.\.[ \t]*(#.*)?\n?")
-
-
-def _head(text: str) -> tuple[str, bool]:
-    """The lines through a bare ``---`` that begins the document, with the comments, blank lines
-    and directives above it (``""`` when there is none), and whether the document begins with a
-    ``---`` followed by content instead (the comments above that are the head)."""
-    lines = text.splitlines(keepends=True)
-    for number, line in enumerate(lines):
-        if line.strip() and not line.lstrip().startswith(("#", "%")):
-            if _START.fullmatch(line):
-                return "".join(lines[: number + 1]), False
-            starts = line.startswith(("--- ", "---\t"))
-            return ("".join(lines[:number]) if starts else ""), starts
-    return "", False
-
-
-def _tail(text: str) -> str:
-    """A ``...`` that ends the document and the comments and blank lines after it (``""``: none)."""
-    lines = text.splitlines(keepends=True)
-    for number in range(len(lines) - 1, -1, -1):
-        line = lines[number]
-        if _END.fullmatch(line):
-            return "".join(lines[number:])
-        if line.strip() and not line.lstrip().startswith("#"):
-            return ""
-    return ""
-
-
-def _drop_start_comment(document: Any, head: str) -> None:
-    """ruamel keeps the comment of a ``--- # note`` line as the document's first comment, and
-    would write it on a line of its own: the head keeps that line as written instead."""
-    lines = head.splitlines()
-    comments = getattr(getattr(document, "ca", None), "comment", None)
-    if lines and "#" in lines[-1] and comments and comments[1]:
-        comments[1] = [token for token in comments[1] if token.start_mark.line != len(lines) - 1]
 
 
 def _comment_lines(text: str) -> str:

@@ -98,6 +98,7 @@ def documents(draw: st.DrawFn) -> tuple[str, list[str], dict[str, set[str]]]:
 CHANGES: dict[str, Callable[[FileConfigProvider, str], Awaitable[object]]] = {
     "new-field": lambda config, name: config.set_provider({"name": name, "api_version": "2024-10-21"}),
     "models": lambda config, name: config.set_provider({"name": name, "models": ["a", "b", "z"]}),
+    "reordered-models": lambda config, name: config.set_provider({"name": name, "models": ["b", "a"]}),
     "no-models": lambda config, name: config.set_provider({"name": name, "models": []}),
     "update": lambda config, name: config.update_provider(name, {"name": name, "enabled": False}),
     "add": lambda config, name: config.add_provider({"name": "openrouter", "enabled": True}),
@@ -142,8 +143,13 @@ def test_every_write_keeps_every_comment_it_does_not_remove(
             {"name": "openai", "models": []},
             "providers:\n  - name: openai\n    models: []\n    # below models\n    enabled: true\n",
         ),
+        (  # reordered: the comment over a value stays over it
+            "providers:\n  - name: openai\n    models:\n      - m1  # first\n      # over m2\n      - m2  # second\n",
+            {"name": "openai", "models": ["m2", "m1"]},
+            "providers:\n  - name: openai\n    models:\n      # over m2\n      - m2  # second\n      - m1  # first\n",
+        ),
     ],
-    ids=["survivors", "emptied"],
+    ids=["survivors", "emptied", "reordered"],
 )
 async def test_a_list_set_anew_keeps_the_comments_of_what_stays(
     tmp_path: Path, text: str, change: ProviderConfig, expected: str
@@ -186,3 +192,12 @@ async def test_the_lines_of_a_block_scalar_do_not_set_the_mapping_indent(tmp_pat
         "providers:\n  - name: openai\n    system: |\n      indented text\n      more\n    headers:\n      X-A: b\n"
         "    enabled: true\n"
     )
+
+
+async def test_removing_the_first_entry_keeps_its_comment_over_the_next_with_a_flow_list_last(tmp_path: Path) -> None:
+    """Found by the property: a flow list ending the providers list gives the key comments of its
+    own, and ruamel then writes those only, not the ones moved over the new first entry."""
+    path = tmp_path / "config.yaml"
+    path.write_text("providers:\n  - name: openai\n  # c1\n  - name: anthropic\n    models: [a, b]\n# c2\n")
+    await FileConfigProvider(path).remove_provider("openai")
+    assert path.read_text() == "providers:\n  # c1\n  - name: anthropic\n    models: [a, b]\n# c2\n"

@@ -37,7 +37,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bridge import paths
 from bridge.config.validate import ALIASES, COMPUTED, Origin, check_document, check_entry
-from bridge.config.yamlcomments import comments_kept_below, remove_item, replace_items, settle_empty_list
+from bridge.config.yamlcomments import comments_kept_below, remove_item, replace_items, settle_list
 from bridge.config.yamlfile import YamlFile
 from bridge.errors import InvalidConfigError
 from protocol import ProviderConfig
@@ -232,7 +232,7 @@ class FileConfigProvider:
                 if entries is None:
                     entries = loaded.document["providers"] = CommentedSeq()
                 result = change(entries)
-                settle_empty_list(loaded.document, "providers")
+                settle_list(loaded.document, "providers")
             text = self._file.dump(loaded)
             check_document(self._file.parse(text).document, origin)
             self._file.write_text(text)

@@ -37,23 +37,39 @@ def remove_item(items: CommentedSeq, index: int) -> None:
 
 def replace_items(parent: CommentedMap, key: Any, values: list[Any]) -> None:
     """Make the list ``parent[key]`` hold ``values``, in place (a flow list stays a flow list): each
-    value that was there before keeps its comment (a slice assignment drops them all), and the
-    comments below the list stay below it, however long it is now."""
+    value that was there before keeps the comment beside it and, in a block list, the own-line
+    comments over it (a slice assignment drops them all); the comments below the list stay below
+    it, however long it is now."""
     items = parent[key]
     with comments_kept_below(items):
-        kept: dict[Any, list[Any]] = {}
-        for index, tokens in items.ca.items.items():
-            if isinstance(index, int) and index < len(items) and _hashable(items[index]):
-                kept.setdefault(items[index], tokens)
+        flow = bool(items.fa.flow_style())
+        beside: dict[Any, list[Any]] = {}
+        over: dict[Any, str] = {}  # ruamel keeps them with the item above
+        for index, value in enumerate(items):
+            tokens = items.ca.items.get(index)
+            if not _hashable(value) or tokens is None:
+                continue
+            if flow or tokens[0] is None:
+                beside.setdefault(value, tokens)
+                continue
+            line, _, below = str(tokens[0].value).partition("\n")
+            if line:
+                beside.setdefault(value, [CommentToken(line + "\n", CommentMark(tokens[0].column)), None, None, None])
+            if below and index + 1 < len(items) and _hashable(items[index + 1]):
+                over.setdefault(items[index + 1], below)
         items[:] = values
         for index, value in enumerate(values):
-            if _hashable(value) and value in kept:
-                items.ca.items[index] = kept.pop(value)
-    settle_empty_list(parent, key)
+            if _hashable(value) and value in beside:
+                items.ca.items[index] = beside.pop(value)
+        for index, value in enumerate(values):
+            if _hashable(value) and value in over:
+                comments = over.pop(value)
+                _append_below(items, index - 1, comments) if index else _append_below_key(items, comments)
+    settle_list(parent, key)
 
 
 def _hashable(value: Any) -> bool:
-    return isinstance(value, str | int | float | bool)
+    return isinstance(value, str | int | float | bool) and not isinstance(value, _BLOCK_SCALARS)
 
 
 @contextlib.contextmanager
@@ -131,7 +147,7 @@ def _append_below(node: CommentedMap | CommentedSeq, key: Any, below: str) -> No
 
 def _append_below_key(items: CommentedSeq, below: str) -> None:
     """The comments below the line of the list's key: above its first item (an emptied list keeps
-    them for :func:`settle_empty_list`)."""
+    them for :func:`settle_list`)."""
     comment = items.ca.comment or [None, None]
     if items and comment[1]:
         comment[1].append(CommentToken(below, CommentMark(0)))
@@ -142,17 +158,27 @@ def _append_below_key(items: CommentedSeq, below: str) -> None:
     items.ca.comment = comment
 
 
-def settle_empty_list(parent: CommentedMap, key: Any) -> None:
-    """Write an emptied list as ``key: []`` followed by every comment it still holds: the one at
-    the end of the key's line, those that were above its first item and below its last (kept at
-    its end when the last line was a flow collection). ruamel
-    writes an emptied block list's comments above the ``[]``, which is not YAML, so the list is
-    made anew and the key's line carries them."""
+def settle_list(parent: CommentedMap, key: Any) -> None:
+    """After a change to the list ``parent[key]``, have the key's line carry the comments that
+    went above its first item (:func:`_append_below_key`) when the key has comments of its own:
+    ruamel then writes only those. An emptied list is written as ``key: []`` followed by every
+    comment it still holds: the one at the end of the key's line, those that were above its
+    first item and below its last (kept at its end when the last line was a flow collection).
+    ruamel writes an emptied block list's comments above the ``[]``, which is not YAML, so the
+    list is made anew and the key's line carries them."""
     items = parent.get(key)
-    if not isinstance(items, CommentedSeq) or items:
+    if not isinstance(items, CommentedSeq):
         return
     tokens = parent.ca.items.get(key) or [None] * 4
     own = items.ca.comment or [None, None]
+    if items:
+        if key in parent.ca.items and own[0] is not None and own[0] is not tokens[2]:
+            if tokens[2] is None:
+                tokens[2] = own[0]
+            else:
+                tokens[2].value = str(tokens[2].value) + str(own[0].value).removeprefix("\n")
+            own[0] = None
+        return
     text = str(tokens[2].value) if tokens[2] is not None else ""
     if own[0] is not None and own[0] is not tokens[2]:
         text += str(own[0].value).removeprefix("\n") if text else str(own[0].value)

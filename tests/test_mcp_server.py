@@ -301,6 +301,17 @@ def test_trimming_never_leaves_a_history_that_opens_with_a_tool_result_or_the_mo
     store.record(conversation, [{"role": "user", "content": "next"}, {"role": "assistant", "content": "sure"}], None)
     assert [m["role"] for m in conversation.messages] == ["user", "assistant"]  # 6 > 5: the whole tool turn went
     assert conversation.messages[0]["content"] == "next"
+    answered: list[ChatMessage] = [  # a turn that opens with the result of the previous turn's call
+        {"role": "tool", "content": [{"type": "tool_result", "tool_call_id": "c2", "content": "x" * 5000}]},
+        {"role": "assistant", "content": "here it is"},
+    ]
+    small = ConversationStore(max_conversation_bytes=1000)
+    asked = small.start()
+    small.record(
+        asked, [{"role": "user", "content": "run ls"}, {"role": "assistant", "content": [{**call, "id": "c2"}]}], None
+    )  # type: ignore[list-item]
+    small.record(asked, answered, None)  # over the bound alone: kept, with the call it answers
+    assert [m["role"] for m in asked.messages] == ["user", "assistant", "tool", "assistant"]
 
 
 async def test_a_failed_call_leaves_the_conversation_and_its_system_prompt_as_they_were() -> None:

@@ -87,7 +87,8 @@ def _trim(messages: list[ChatMessage], limit: int, max_bytes: int, latest: int) 
     """Drop the oldest messages until at most ``limit`` are left, weighing at most ``max_bytes``,
     or only the ``latest`` are, cutting only before a message that opens a turn: a history must
     not start with the model, or with a tool result whose call was cut off (the APIs refuse both).
-    Answers the size left."""
+    When the latest messages open no history by themselves (a tool result first), the cut goes
+    back to the turn they follow on from. Answers the size left."""
     sizes = [len(orjson.dumps(message)) for message in messages]
     size = sum(sizes)
     cut = 0
@@ -95,10 +96,13 @@ def _trim(messages: list[ChatMessage], limit: int, max_bytes: int, latest: int) 
         size -= sizes[cut]
         cut += 1
     while 0 < cut < len(messages) and not _opens_a_turn(messages[cut]):
-        size -= sizes[cut]
         cut += 1
+    if cut > len(messages) - latest:
+        cut = len(messages) - latest
+        while cut > 0 and not _opens_a_turn(messages[cut]):
+            cut -= 1
     del messages[:cut]
-    return size
+    return sum(sizes[cut:])
 
 
 def _opens_a_turn(message: ChatMessage) -> bool:

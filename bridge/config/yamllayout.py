@@ -71,7 +71,7 @@ def framed(layout: Layout, dumped: str) -> str:
     """What :func:`writer` dumped, between the head and the tail, with the layout's line breaks."""
     if layout.version is not None:  # ruamel wrote the directive (and a "---") the head holds already
         dumped = dumped.partition("\n")[2]
-        if layout.head:
+        if not layout.explicit_start:  # the head ends with its own "---" line
             dumped = dumped.removeprefix("---").removeprefix("\n").removeprefix(" ")
     text = ("\ufeff" if layout.bom else "") + layout.head + dumped + layout.tail
     return text.replace("\n", layout.line_break)

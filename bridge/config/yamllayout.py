@@ -88,7 +88,7 @@ def drop_start_comment(document: Any, layout: Layout) -> None:
     lines ruamel keeps with that comment stay where they were)."""
     lines = layout.head.splitlines()
     comments = getattr(getattr(document, "ca", None), "comment", None)
-    if not (lines and "#" in lines[-1] and comments and comments[1]):
+    if layout.explicit_start or not (lines and "#" in lines[-1] and comments and comments[1]):
         return
     for token in comments[1]:
         if token.start_mark.line == len(lines) - 1:

@@ -109,8 +109,7 @@ async def _stores(api: SettingsAPI) -> list[StoreCheck]:
             state = await secrets.dotenv.availability()
             detail = state.reason or ", ".join(str(f) for f in await secrets.dotenv.present())
             trust = api.config.trust
-            left_out = trust.ignored_in("dotenv") if trust else []
-            if trust is not None and left_out:
+            if trust is not None and (left_out := trust.ignored_in("dotenv")):
                 detail += f"; {', '.join(left_out)} left out: {trust.hint()}"
             stores.append(StoreCheck("dotenv", "on" if state.available else "unavailable", detail))
     for name, store in (("host", secrets.host), ("keychain", secrets.keychain)):

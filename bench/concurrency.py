@@ -9,7 +9,9 @@ the wall time of the load), the delivery delay of each chunk from the upstream's
 client's read (p50, p99; what the path adds to a direct read), the server's peak RSS, and errors:
 a stream that did not deliver every chunk, in order, to the right stream, then finish normally.
 Each level gets a fresh server process, so its peak RSS is that level's. The load generator's own
-CPU is printed too: when it nears one core, delays include its lag, not only the server's.
+CPU is printed too: when it nears one core, delays include its lag, not only the server's. So is
+the upstream's, measured over the same load: the machine has two cores, and what the upstream and
+the load generator take is what the server cannot have.
 
 Beside the server's CPU per chunk stands the floor (bench/_floor.py, in the direct column): the
 same streams read by a uvloop protocol that only counts reads, in a process of its own. No Python
@@ -54,12 +56,14 @@ STREAMS_PER_CONNECTION = 50  # the bridge answers more than 64 requests in fligh
 @dataclass
 class Load:
     streams: int
+    upstream_pid: int  # bench/_upstream.py's process, whose CPU is counted beside the server's
     cpu: float = float("nan")  # server CPU seconds during the load
     wall: float = float("nan")
     chunks: int = 0
     errors: int = 0
     peak_rss: float = float("nan")
     client_cpu: float = float("nan")
+    upstream_cpu: float = float("nan")  # the upstream's cores during the load (bench/_upstream.py)
     floor_us: float = float("nan")  # bench/_floor.py's CPU per chunk for the same streams
     delays: list[int] = field(default_factory=list)
 
@@ -102,9 +106,11 @@ async def drive(load: Load, n: int, start: Callable[[int, Call], Awaitable[bool]
 async def measure(load: Load, pid: int | None, n: int, start: Callable[[int, Call], Awaitable[bool]],
                   seconds: float) -> None:  # fmt: skip
     cpu, client, wall = cpu_seconds(pid) if pid else 0.0, time.process_time(), time.perf_counter()
+    upstream = cpu_seconds(load.upstream_pid)
     await drive(load, n, start, seconds * 3 + 30)
     load.wall = time.perf_counter() - wall
     load.client_cpu = (time.process_time() - client) / load.wall
+    load.upstream_cpu = (cpu_seconds(load.upstream_pid) - upstream) / load.wall
     if pid:
         load.cpu = cpu_seconds(pid) - cpu
         load.peak_rss = peak_rss_mib(pid)
@@ -139,15 +145,15 @@ def run(quick: bool = False, levels: tuple[int, ...] = (100, 1000), seconds: flo
     results: list[tuple[Load, Load, Load | None]] = []
     with Upstream() as upstream:
         for streams in levels:
-            direct = Load(streams)
+            direct = Load(streams, upstream.proc.pid)
             asyncio.run(over_http(upstream.port, None, direct, None, rate, seconds))
             direct.floor_us = floor(upstream.port, streams, int(rate * seconds), rate, seconds)
-            bridge = Load(streams)
+            bridge = Load(streams, upstream.proc.pid)
             with bridge_serve() as (socket, proc, _):
                 asyncio.run(through_bridge(str(socket), upstream.base, bridge, proc.pid, rate, seconds))
             litellm = None
             if not quick and litellm_python() is not None:
-                litellm = Load(streams)
+                litellm = Load(streams, upstream.proc.pid)
                 with litellm_proxy(upstream.base) as (port, proxy, _):
                     asyncio.run(over_http(port, LITELLM_KEY, litellm, proxy.pid, rate, seconds))
             results.append((direct, bridge, litellm))
@@ -202,6 +208,8 @@ def rows(results: list[tuple[Load, Load, Load | None]], quick: bool, rate: float
                 cell(litellm, "{:.0f} MiB", lambda x: x.peak_rss), "ahead of LiteLLM", ahead(lambda x: x.peak_rss)),
             Row(name, "load generator CPU, cores (bridge run)", f"{bridge.client_cpu:.2f}", f"{direct.client_cpu:.2f}",
                 cell(litellm, "{:.2f}", lambda x: x.client_cpu)),
+            Row(name, "upstream CPU, cores (the fake provider, in the same run)", f"{bridge.upstream_cpu:.2f}",
+                f"{direct.upstream_cpu:.2f}", cell(litellm, "{:.2f}", lambda x: x.upstream_cpu)),
         ]  # fmt: skip
     return out
 

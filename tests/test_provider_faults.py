@@ -15,7 +15,7 @@ import anyio
 import pytest
 from fake_provider import HANGUP, RESET, STALL, Connection, FakeServer, Reply
 from fake_provider.harness import KEY, engine, request, text
-from fake_provider.replies import BASE_PATHS, openai_event, text_reply
+from fake_provider.replies import BASE_PATHS, anthropic_event, openai_event, text_reply
 
 from bridge.cancel import CancellationToken
 from bridge.http import HTTPClient
@@ -128,6 +128,32 @@ async def test_server_errors_give_up_after_max_retries(server: FakeServer) -> No
     error = _failure(chunks)
     assert (error["code"], error["status"], error["retryable"]) == ("server", 529, True)
     assert "Overloaded" in error["message"] and len(server.requests) == 3
+
+
+_REFUSED = {
+    "type": "response.failed",
+    "response": {"status": "failed", "error": {"code": "invalid_prompt", "message": "Invalid prompt"}},
+}
+_RATE_LIMITED = {"error": {"message": "Rate limit reached", "type": "tokens", "code": "rate_limit_exceeded"}}
+
+
+@pytest.mark.parametrize(
+    ("provider", "extra", "first", "code", "requests"),
+    [
+        # a request refused for what it is fails the same way every time: not retried
+        ("openai", {"api": "responses"}, Reply.sse(_REFUSED), "bad_request", 1),
+        ("anthropic", {}, Reply.sse(anthropic_event("error", error={"type": "billing_error", "message": "Billing"})),
+         "bad_request", 1),
+        # a rate limit that only the code names (the type is "tokens") is one, and worth a retry
+        ("openai", {}, Reply.sse(_RATE_LIMITED), "rate_limited", 3),
+    ],
+)  # fmt: skip
+async def test_an_error_in_a_200_stream_is_classed_by_its_code_or_type(
+    server: FakeServer, provider: str, extra: dict[str, Any], first: Reply, code: str, requests: int
+) -> None:
+    server.enqueue(*[first] * 3)
+    chunks, _ = await _chat(server, FAST, provider, provider_closes=False, **extra)
+    assert _failure(chunks)["code"] == code and len(server.requests) == requests
 
 
 async def test_reset_before_headers_is_retried(server: FakeServer) -> None:

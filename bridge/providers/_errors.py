@@ -30,11 +30,22 @@ _CONTEXT_HINTS = re.compile(
 )
 _CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
 _AUTH_HINTS = re.compile(r"api[ _]key not valid|API_KEY_INVALID|invalid api key|invalid x-api-key", re.IGNORECASE)
-# In-stream error types (Anthropic's and OpenAI's ``error.type``) for errors that carry no status.
-_TYPE_STATUS = {
-    "authentication_error": 401, "permission_error": 403, "not_found_error": 404, "rate_limit_error": 429,
-    "invalid_request_error": 400, "request_too_large": 413, "api_error": 500, "overloaded_error": 529,
-    "server_error": 500, "insufficient_quota": 429,
+# An error inside a stream has no HTTP status; its ``code`` (OpenAI, and the only field of a failed
+# Responses API response's error) or ``type`` (Anthropic, OpenAI) says which it would have been. An
+# unknown one counts as a 500, so a request the provider refused for what it is must be here: a
+# 500 is retried, and the same request fails the same way each time.
+_STREAM_ERROR_STATUS = {
+    "authentication_error": 401, "invalid_api_key": 401, "billing_error": 402, "permission_error": 403,
+    "not_found_error": 404, "model_not_found": 404, "request_too_large": 413,
+    "rate_limit_error": 429, "rate_limit_exceeded": 429, "insufficient_quota": 429,
+    "api_error": 500, "server_error": 500, "timeout_error": 504, "vector_store_timeout": 504, "overloaded_error": 529,
+    "invalid_request_error": 400, "invalid_prompt": 400, "context_length_exceeded": 400,
+    "string_above_max_length": 400, "data_residency_mismatch": 400, "bio_policy": 400,
+    "misalignment_policy_violation": 400, "invalid_image": 400, "invalid_image_format": 400,
+    "invalid_base64_image": 400, "invalid_image_url": 400, "invalid_image_mode": 400,
+    "image_too_large": 400, "image_too_small": 400, "image_parse_error": 400,
+    "image_content_policy_violation": 400, "image_file_too_large": 400, "image_file_not_found": 400,
+    "unsupported_image_media_type": 400, "empty_image_file": 400, "failed_to_download_image": 400,
 }  # fmt: skip
 
 
@@ -76,8 +87,8 @@ def from_payload(provider: str, payload: Mapping[str, Any]) -> errors.BridgeErro
         for candidate in (error.get("code"), error.get("status")):
             if isinstance(candidate, int) and 400 <= candidate < 600:
                 status = candidate
-        if status is None:
-            status = _TYPE_STATUS.get(str(error.get("type") or error.get("code") or ""))
+        names = [n for n in (error.get("code"), error.get("type")) if isinstance(n, str)]  # code: more specific
+        status = status or next((_STREAM_ERROR_STATUS[n] for n in names if n in _STREAM_ERROR_STATUS), None)
     message = _message(payload) or "the provider reported an error in the stream"
     return _classify(provider, status or 500, message, payload, None, in_stream=True)
 

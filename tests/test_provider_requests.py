@@ -233,6 +233,24 @@ def test_a_turn_s_thinking_goes_back_to_anthropic_only_and_only_signed_or_redact
         assert "Plan." not in sent and "opaque" not in sent and "unsigned" not in sent
 
 
+def test_a_turn_left_with_no_content_is_not_sent_to_anthropic_or_gemini() -> None:
+    """Both APIs answer 400 to a turn with no content; one made only of another provider's unsigned
+    thinking, or of empty text, is left out, and the turns either side of it become one."""
+    history: list[ChatMessage] = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": [{"type": "thinking", "text": "unsigned, from another provider"}]},
+        {"role": "user", "content": "again"},
+        {"role": "assistant", "content": ""},
+        {"role": "user", "content": "and again"},
+    ]
+    for message in history:
+        validate("ChatMessage", message)
+    texts = ["hi", "again", "and again"]
+    sent = anthropic.build_body("m", history, {}, {})["messages"]
+    assert sent == [{"role": "user", "content": [{"type": "text", "text": t} for t in texts]}]
+    assert gemini.build_body(history, {})["contents"] == [{"role": "user", "parts": [{"text": t} for t in texts]}]
+
+
 MODEL_LISTS: dict[str, tuple[list[Reply], list[str], list[str]]] = {
     # provider -> (pages the server answers, paths the bridge must ask for, model ids it must report)
     "openai": ([Reply.json({"object": "list", "data": [{"id": "gpt-4o", "object": "model"}, {"id": "o3"}]})],

@@ -101,6 +101,8 @@ def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
                 if part.get("is_error"):
                     result["is_error"] = True
                 blocks.append(result)
+        if not blocks:  # the API refuses a turn with no content (only unsigned thinking, empty text)
+            continue
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:

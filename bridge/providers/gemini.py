@@ -54,6 +54,8 @@ def build_body(messages: list[ChatMessage], options: StreamOptions) -> dict[str,
             continue
         role = "model" if message["role"] == "assistant" else "user"
         parts = [_part(p, names) for p in parts_of(message) if p["type"] != "text" or p["text"]]
+        if not parts:  # the API refuses a turn with no parts
+            continue
         if contents and contents[-1]["role"] == role:
             contents[-1]["parts"].extend(parts)
         else:

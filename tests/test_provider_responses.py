@@ -71,6 +71,21 @@ async def test_an_incomplete_response_says_why(server: FakeServer, reason: str, 
     assert chunks[-1] == {"type": "done", "finish_reason": finish} and chunks[0]["type"] == "text"
 
 
+async def test_a_tool_call_cut_off_at_the_token_limit_is_left_out_and_the_finish_says_length(
+    server: FakeServer,
+) -> None:
+    chunks = await _chat(
+        server,
+        {"type": "response.output_item.added", "output_index": 0, "item": _call_item("fc_a", "call_a", "weather")},
+        {"type": "response.function_call_arguments.delta", "item_id": "fc_a", "output_index": 0, "delta": '{"ci'},
+        _end("response.incomplete", incomplete_details={"reason": "max_output_tokens"}),
+    )
+    assert chunks == [
+        {"type": "usage", "input_tokens": 9, "output_tokens": 4},
+        {"type": "done", "finish_reason": "length"},
+    ]
+
+
 async def test_a_failed_response_ends_in_an_error(server: FakeServer) -> None:
     failed = _end("response.failed", error={"code": "server_error", "message": "The model crashed."})
     chunks = await _chat(server, {"type": "response.output_text.delta", "delta": "Hel"}, failed)

@@ -89,6 +89,12 @@ OPENAI_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
                   openai_event(finish="stop", usage={"prompt_tokens": 5, "completion_tokens": 7}), done=True),
         [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}, *_tail("stop")],
     ),
+    "tool_call_cut_off_by_the_token_limit": (  # it cannot be run; the finish reason says why it is missing
+        Reply.sse(openai_event({"content": "Checking."}),
+                  openai_event({"tool_calls": [_oa_call(0, "call_a", "weather", '{"city": "Ro')]}),
+                  openai_event(finish="length"), OA_USAGE, done=True),
+        [{"type": "text", "text": "Checking."}, *_tail("length")],
+    ),
     "error_mid_stream": (
         Reply.sse(openai_event({"content": "partial"}),
                   {"error": {"message": "Provider returned error", "code": 502}, "choices": []}),
@@ -149,6 +155,12 @@ ANTHROPIC_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
                    anthropic_event("message_delta", delta={"stop_reason": None}, usage={"output_tokens": 3}),
                    *anthropic_end("max_tokens", 7)),
         [{"type": "text", "text": "Hi"}, *_tail("length")],
+    ),
+    "tool_call_cut_off_by_the_token_limit": (
+        _sse_reply(anthropic_start(5), _block(0, _tool_use("toolu_a", "now")), _stop(0),
+                   _block(1, _tool_use("toolu_b", "weather")), _json_delta(1, '{"city": "Ro'), _stop(1),
+                   *anthropic_end("max_tokens", 7)),
+        [_call("now", {}, "toolu_a"), *_tail("length")],
     ),
     "error_mid_stream": (
         _sse_reply(anthropic_start(5), _block(0, {"type": "text", "text": ""}),

@@ -94,6 +94,18 @@ def tool_call_chunk(call_id: str | None, name: str, arguments: Any) -> StreamChu
     }
 
 
+def tool_call_unless_cut(call_id: str | None, name: str, arguments: Any, finish: FinishReason) -> StreamChunk | None:
+    """The tool call, or None when the token limit (finish ``length``) cut its arguments off: such
+    a call cannot be run, and the finish reason says why it is missing. Arguments that are not
+    JSON for any other reason are the provider's fault (:class:`ProtocolError`)."""
+    try:
+        return tool_call_chunk(call_id, name, arguments)
+    except ProtocolError:
+        if finish == "length":
+            return None
+        raise
+
+
 def closing_chunks(finish: FinishReason, usage: tuple[int, int] | None, made_tool_calls: bool) -> list[StreamChunk]:
     """``usage`` (once, when reported) then ``done``. APIs that say "stop" after asking for tools
     (Gemini, Ollama) get ``tool_calls``, so a caller can rely on the finish reason alone."""

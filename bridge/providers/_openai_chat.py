@@ -29,7 +29,7 @@ from bridge.providers._content import (
     function_tool,
     parts_of,
     text_of,
-    tool_call_chunk,
+    tool_call_unless_cut,
     tool_calls_of,
     tool_results_of,
 )
@@ -147,10 +147,11 @@ class ChatDecoder:
     def finish(self) -> list[StreamChunk]:
         if self._finish is None:
             raise ProtocolError(f"{self._provider}: the stream ended before the model finished (no finish_reason)")
-        chunks = [
-            tool_call_chunk(c.id, c.name, c.whole if c.whole is not None else "".join(c.arguments)) for c in self._calls
-        ]
-        return chunks + closing_chunks(_FINISH.get(self._finish, "stop"), self._usage, bool(self._calls))
+        finish = _FINISH.get(self._finish, "stop")
+        calls = [tool_call_unless_cut(c.id, c.name, c.whole if c.whole is not None else "".join(c.arguments), finish)
+                 for c in self._calls]  # fmt: skip
+        chunks = [call for call in calls if call is not None]
+        return chunks + closing_chunks(finish, self._usage, bool(chunks))
 
     def _content(self, delta: dict[str, Any]) -> list[StreamChunk]:
         chunks: list[StreamChunk] = []

@@ -30,7 +30,7 @@ from bridge.providers._content import (
     data_url,
     parts_of,
     text_of,
-    tool_call_chunk,
+    tool_call_unless_cut,
     tool_calls_of,
     tool_results_of,
 )
@@ -145,11 +145,13 @@ class ResponsesDecoder:
     def finish(self) -> list[StreamChunk]:
         if self._finish is None:
             raise ProtocolError(f"{self._provider}: the stream ended before the response completed")
-        chunks = [
-            tool_call_chunk(c.call_id, c.name, c.arguments if c.arguments is not None else "".join(c.fragments))
+        calls = [
+            tool_call_unless_cut(c.call_id, c.name, c.arguments if c.arguments is not None else "".join(c.fragments),
+                                 self._finish)
             for c in self._calls
-        ]
-        return chunks + closing_chunks(self._finish, self._usage, bool(self._calls))
+        ]  # fmt: skip
+        chunks = [call for call in calls if call is not None]
+        return chunks + closing_chunks(self._finish, self._usage, bool(chunks))
 
     def _whole(self, response: dict[str, Any]) -> list[StreamChunk]:
         """A non-streamed ``response`` object: its output items in order, then its status."""

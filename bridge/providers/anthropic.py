@@ -120,6 +120,7 @@ class MessagesDecoder:
         self._stop_reason: str | None = None
         self._stopped = False
         self._tool_calls = 0
+        self._broken_call: ProtocolError | None = None  # a tool call whose arguments are not a JSON object
 
     def feed(self, event: Any) -> list[StreamChunk]:
         if not isinstance(event, dict):
@@ -147,8 +148,13 @@ class MessagesDecoder:
             block = self._blocks.pop(event.get("index", 0), {})
             if block.get("type") == "tool_use":
                 fragments = "".join(block["partial_json"])
+                try:
+                    call = tool_call_chunk(block.get("id"), block.get("name", ""), fragments or block.get("input"))
+                except ProtocolError as exc:  # cut off by max_tokens, or broken: the stop reason, still to come, says
+                    self._broken_call = exc
+                    return []
                 self._tool_calls += 1
-                return [tool_call_chunk(block.get("id"), block.get("name", ""), fragments or block.get("input"))]
+                return [call]
         elif kind == "message_delta":
             self._stop_reason = (event.get("delta") or {}).get("stop_reason") or self._stop_reason
             self._add_usage(event.get("usage"))
@@ -166,7 +172,10 @@ class MessagesDecoder:
                 for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
             )
             usage = (input_tokens, self._usage.get("output_tokens", 0))
-        return closing_chunks(_FINISH.get(self._stop_reason or "end_turn", "stop"), usage, self._tool_calls > 0)
+        finish = _FINISH.get(self._stop_reason or "end_turn", "stop")
+        if self._broken_call is not None and finish != "length":  # at the token limit it was cut off: left out
+            raise self._broken_call
+        return closing_chunks(finish, usage, self._tool_calls > 0)
 
     def _delta(self, index: int, delta: dict[str, Any]) -> list[StreamChunk]:
         kind = delta.get("type")

@@ -56,6 +56,10 @@ def loads(data: str | bytes) -> Any:
         raise JSONDecodeError("not valid UTF-8", "", exc.start) from exc
     except RecursionError as exc:
         raise JSONDecodeError("nested too deeply", "", 0) from exc
+    except JSONDecodeError:
+        raise
+    except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise JSONDecodeError(str(exc), "", 0) from exc
 
 
 def _not_json(name: str) -> Any:

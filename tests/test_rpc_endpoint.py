@@ -395,6 +395,8 @@ async def test_bridge_errors_cross_as_their_class_with_data() -> None:
 ERRORS: list[tuple[bytes | Any, int, Any]] = [
     (b"{oops", -32700, None),
     (b'{"jsonrpc":"2.0","id":1,"method":"x","params":{"a":Infinity}}', -32700, None),
+    # more digits than Python turns into an int: a ValueError of its own, which closed the connection
+    (b'{"jsonrpc":"2.0","id":1,"method":"x","params":{"a":' + b"9" * 5000 + b"}}", -32700, None),
     (5, -32600, None),
     ({"jsonrpc": "1.0", "id": 1, "method": "models/list"}, -32600, 1),
     ({"jsonrpc": "2.0", "id": 1.5, "method": "models/list"}, -32600, None),

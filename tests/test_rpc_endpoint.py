@@ -432,6 +432,32 @@ async def test_each_error_code_is_the_specs_number(message: Any, code: int, requ
         assert (await raw.ask(well_formed))["result"] == {"models": [{"id": "m", "provider": "p"}]}
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [{"error": "denied"}, {"error": {"code": 1}}, {"result": True, "extra": 1}],
+    ids=["error-a-string", "error-without-message", "extra-member"],
+)
+async def test_a_malformed_answer_to_the_bridges_request_fails_that_request(answer: dict[str, Any]) -> None:
+    """Else the handler waits for ever: for an answer that has come, only malformed."""
+
+    async def ask(ctx: RequestContext, params: Any) -> Any:
+        try:
+            return await ctx.request("approve")
+        except errors.BridgeError as exc:
+            return {"failed": exc.message}
+
+    async with raw_client(table(models__list=ask)) as raw:
+        asked = await raw.ask({"jsonrpc": "2.0", "id": "c1", "method": "models/list", "params": {"provider": "p"}})
+        assert asked["method"] == "approve"
+        await raw.send(dumps({"jsonrpc": "2.0", "id": asked["id"], **answer}).encode() + b"\n")
+        with anyio.fail_after(5):
+            replies = [await raw.reader.receive(), await raw.reader.receive()]
+        refused = next(r for r in replies if r["id"] is None)
+        assert refused["error"]["code"] == -32600  # what the peer sent is not a response
+        answered = next(r for r in replies if r["id"] == "c1")
+        assert "malformed" in answered["result"]["failed"]
+
+
 async def test_a_batch_is_answered_as_an_array() -> None:
     async with raw_client(table(models__list=list_models)) as raw:
         reply = await raw.ask([

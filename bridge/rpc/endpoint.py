@@ -38,7 +38,7 @@ from bridge import errors
 from bridge.rpc import errors as rpc_errors
 from bridge.rpc.calls import Call
 from bridge.rpc.framing import FramingError, MalformedMessage
-from bridge.rpc.messages import Notification, Request, Response, classify, is_request_id
+from bridge.rpc.messages import Invalid, Notification, Request, Response, classify, is_request_id
 from bridge.rpc.stream import MessageStream
 from protocol import ErrorObject, RequestId
 
@@ -178,7 +178,7 @@ class Endpoint:
             elif isinstance(incoming, Response):
                 self._settle(incoming)
             else:
-                await self._reply(incoming.id, error=_invalid(incoming.reason))
+                await self._reply(incoming.id, error=self._refuse(incoming))
 
     def _admit(self, request: Request) -> _Running | ErrorObject:
         if request.id in self._running:
@@ -236,7 +236,7 @@ class Endpoint:
                     elif isinstance(incoming, Response):
                         self._settle(incoming)
                     else:
-                        responses.append(_response(incoming.id, error=_invalid(incoming.reason)))
+                        responses.append(_response(incoming.id, error=self._refuse(incoming)))
             if responses:
                 await self._send_response(responses)
         finally:
@@ -296,6 +296,15 @@ class Endpoint:
         with anyio.move_on_after(1, shield=True):
             with contextlib.suppress(errors.BridgeError):  # the connection is gone: nothing runs there any more
                 await self._send(_message(self._cancel_method, params))
+
+    def _refuse(self, invalid: Invalid) -> ErrorObject:
+        """The answer to what is not a message; a malformed response also fails the call it names,
+        which would otherwise wait for an answer that has come."""
+        error = _invalid(invalid.reason)
+        if invalid.answers is not None:
+            refused: ErrorObject = {**error, "message": f"the {self.name} sent {invalid.reason}"}
+            self._settle(Response(invalid.answers, None, refused))
+        return error
 
     def _settle(self, response: Response) -> None:
         call = self._calls.pop(response.id, None) if response.id is not None else None

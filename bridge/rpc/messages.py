@@ -39,10 +39,11 @@ class Response:
 @dataclass(frozen=True)
 class Invalid:
     """Not a JSON-RPC message; ``id`` is the request id when one could be read (the spec asks
-    to echo it), else None."""
+    to echo it), else None. ``answers``: the id of a malformed response, whose call it ends."""
 
     id: RequestId | None
     reason: str
+    answers: RequestId | None = None
 
 
 Incoming = Request | Notification | Response | Invalid
@@ -86,8 +87,9 @@ def _call(message: dict[str, Any]) -> Incoming:
 
 def _response(message: dict[str, Any]) -> Incoming:
     request_id = message["id"]
+    answers = request_id if is_request_id(request_id) else None
     if message.get("jsonrpc") != "2.0" or message.keys() - _RESPONSE_KEYS:
-        return Invalid(None, "a malformed response")
+        return Invalid(None, "a malformed response", answers)
     if "error" in message:
         error = message["error"]
         valid_error = (
@@ -98,7 +100,7 @@ def _response(message: dict[str, Any]) -> Incoming:
             and not error.keys() - {"code", "message", "data"}
         )
         if not valid_error or not (request_id is None or is_request_id(request_id)):
-            return Invalid(None, "a malformed error response")
+            return Invalid(None, "a malformed error response", answers)
         return Response(request_id, None, error)
     if not is_request_id(request_id):
         return Invalid(None, "a response id must be an integer or a string")

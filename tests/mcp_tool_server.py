@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -26,5 +29,15 @@ def broken(reason: str) -> str:
     raise ToolError(reason)
 
 
+def wedged() -> None:
+    """``--wedged``: a server that answers initialize, then nothing (hung on a lock, say)."""
+    for line in sys.stdin:
+        message = json.loads(line)
+        if message.get("method") == "initialize":
+            result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                      "serverInfo": {"name": "wedged", "version": "1"}}  # fmt: skip
+            print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}), flush=True)
+
+
 if __name__ == "__main__":
-    server.run()
+    wedged() if sys.argv[1:] == ["--wedged"] else server.run()

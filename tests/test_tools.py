@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from bridge.errors import InvalidConfigError, ToolError
@@ -131,6 +132,16 @@ async def test_an_mcp_server_that_does_not_start_offers_nothing(caplog: pytest.L
         async with ToolRegistry([local_tools(), McpToolSource(server)]) as registry:
             assert [t.name for t in await registry.tools()] == ["echo", "shell_run"]
     assert "MCP server ghost did not start" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_an_mcp_server_that_stops_answering_is_skipped_not_waited_for(caplog: pytest.LogCaptureFixture) -> None:
+    wedged = McpToolSource(McpServerSpec("wedged", sys.executable, (MCP_SERVER, "--wedged")))
+    with caplog.at_level(logging.WARNING, logger="openllm.tools"), anyio.fail_after(20):
+        async with ToolRegistry([local_tools(), wedged], list_timeout=0.5) as registry:
+            assert [t.name for t in await registry.tools()] == ["echo", "shell_run"]
+            assert (await registry.call("echo", {"text": "still"})).text == "still"
+    assert "tool source mcp:wedged skipped: it did not list its tools within 0.5 s" in caplog.text
 
 
 def test_settings_layers_merge_key_by_key_and_servers_by_name() -> None:

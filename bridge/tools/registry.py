@@ -8,8 +8,9 @@ the bridge's own use.
 
 After that, the configured :class:`ToolFilter` applies; a name offered by two sources goes to
 the first source (the host before MCP servers, in the order given) and the clash is logged.
-A source that cannot be reached (host down, MCP server crashed) is skipped with a warning, so
-one broken source does not take the others' tools away.
+A source that cannot be reached (host down, MCP server crashed) or does not list its tools in
+time (``list_timeout``) is skipped with a warning, so one broken source does not take the
+others' tools away.
 """
 
 from __future__ import annotations
@@ -45,12 +46,16 @@ def is_internal(tool: Tool) -> bool:
 class ToolRegistry:
     """Enter it (``async with``) to start the sources that run in the background (MCP servers)."""
 
-    def __init__(self, sources: Sequence[ToolSource] = (), tool_filter: ToolFilter | None = None) -> None:
+    def __init__(
+        self, sources: Sequence[ToolSource] = (), tool_filter: ToolFilter | None = None, *, list_timeout: float = 10.0
+    ) -> None:
+        """``list_timeout``: how long a source may take to list its tools before it is skipped."""
         names = [source.name for source in sources]
         if len(set(names)) != len(names):
             raise ValueError(f"tool sources need distinct names: {names}")
         self.sources = list(sources)
         self.filter = tool_filter or ToolFilter()
+        self.list_timeout = list_timeout
         self._index: dict[str, Tool] = {}
         self._stack: AsyncExitStack | None = None
 
@@ -72,10 +77,14 @@ class ToolRegistry:
         listings: list[list[Tool]] = [[] for _ in self.sources]
 
         async def list_one(i: int, source: ToolSource) -> None:
-            try:
-                listings[i] = await source.list_tools()
-            except BridgeError as exc:
-                log.warning("tool source %s skipped: %s", source.name, exc.message)
+            with anyio.move_on_after(self.list_timeout) as waited:
+                try:
+                    listings[i] = await source.list_tools()
+                except BridgeError as exc:
+                    log.warning("tool source %s skipped: %s", source.name, exc.message)
+            if waited.cancelled_caught:  # a source that hangs must not hang every listing and every call
+                log.warning("tool source %s skipped: it did not list its tools within %g s", source.name,
+                            self.list_timeout)  # fmt: skip
 
         async with anyio.create_task_group() as tg:
             for i, source in enumerate(self.sources):

@@ -113,6 +113,24 @@ async def test_conversation_id_continues_a_conversation() -> None:
     assert second.structured_content["conversation_id"] == conversation
 
 
+async def test_a_number_past_64_bits_in_the_history_is_kept_not_a_failed_call() -> None:
+    """orjson refuses such an integer; weighing the turn with it failed every call that followed."""
+    past_64_bits = [
+        {"role": "assistant", "content": [{"type": "tool_call", "id": "c1", "name": "f", "arguments": {"n": 2**64}}]},
+        {"role": "tool", "content": [{"type": "tool_result", "tool_call_id": "c1", "content": "ok"}]},
+    ]
+    async with Client(_server(), mode="legacy") as client:
+        first = await client.call_tool(
+            "chat", {"provider": "mock", "model": "echo", "prompt": "next", "messages": past_64_bits}
+        )
+        assert not first.is_error, first.content
+        again = await client.call_tool(
+            "chat", {"provider": "mock", "model": "echo", "prompt": "again",
+                     "conversation_id": first.structured_content["conversation_id"]},
+        )  # fmt: skip
+    assert not again.is_error and again.structured_content["text"] == "You said: again"
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

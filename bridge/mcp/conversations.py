@@ -15,9 +15,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import anyio
-import orjson
 
-from protocol import ChatMessage
+from protocol import ChatMessage, dumpb
 
 MAX_CONVERSATIONS = 64
 MAX_MESSAGES = 100
@@ -89,7 +88,7 @@ def _trim(messages: list[ChatMessage], limit: int, max_bytes: int, latest: int) 
     not start with the model, or with a tool result whose call was cut off (the APIs refuse both).
     When the latest messages open no history by themselves (a tool result first), the cut goes
     back to the turn they follow on from. Answers the size left."""
-    sizes = [len(orjson.dumps(message)) for message in messages]
+    sizes = [len(dumpb(message)) for message in messages]  # dumpb: integers past 64 bits too
     size = sum(sizes)
     cut = 0
     while cut < len(messages) - latest and (len(messages) - cut > limit or size > max_bytes):

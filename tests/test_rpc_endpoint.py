@@ -503,9 +503,25 @@ async def test_too_many_requests_in_flight_are_refused_not_queued() -> None:
             await raw.send(dumps({"jsonrpc": "2.0", "id": i, "method": "wait"}).encode() + b"\n")
         busy = await raw.ask({"jsonrpc": "2.0", "id": 99, "method": "wait"})
         assert busy["id"] == 99 and busy["error"]["data"] == {"code": "rate_limited", "retryable": True, "status": None}
+        # a batch while busy: an array, one refusal per request; its cancel still applies
+        await raw.send(
+            dumps(
+                [
+                    {"jsonrpc": "2.0", "id": 98, "method": "wait"},
+                    {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 0}},
+                ]
+            ).encode()
+            + b"\n"
+        )
+        answers = {}
+        with anyio.fail_after(5):
+            for _ in range(2):
+                reply = await raw.reader.receive()
+                answers.update({r["id"]: r for r in reply} if isinstance(reply, list) else {reply["id"]: reply})
+        assert answers[98]["error"]["data"]["code"] == "rate_limited" and answers[0]["error"]["code"] == -32800
         release.set()
-        answers = {(await raw.reader.receive())["id"] for _ in range(3)}
-    assert answers == {0, 1, 2}
+        answers = {(await raw.reader.receive())["id"] for _ in range(2)}
+    assert answers == {1, 2}
 
 
 async def test_an_oversized_frame_gets_an_error_then_the_connection_closes() -> None:

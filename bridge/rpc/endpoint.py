@@ -157,9 +157,7 @@ class Endpoint:
             if isinstance(message, list):
                 if not message:
                     await self._reply(None, error=_invalid("an empty batch"))
-                elif self._batches + len(self._running) >= self._max_in_flight:
-                    await self._reply(None, error=self._busy())
-                else:
+                else:  # even when busy: its requests are refused one by one, its cancels still applied
                     self._batches += 1
                     tg.start_soon(self._batch, message)
                 continue

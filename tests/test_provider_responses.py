@@ -86,6 +86,12 @@ async def test_a_tool_call_cut_off_at_the_token_limit_is_left_out_and_the_finish
     ]
 
 
+async def test_a_refusal_is_the_reply_and_the_finish_is_content_filter(server: FakeServer) -> None:
+    chunks = await _chat(server, {"type": "response.refusal.delta", "item_id": "msg_1", "delta": "I can't."}, _end())
+    assert chunks[0] == {"type": "text", "text": "I can't."}
+    assert chunks[-1] == {"type": "done", "finish_reason": "content_filter"}
+
+
 async def test_a_failed_response_ends_in_an_error(server: FakeServer) -> None:
     failed = _end("response.failed", error={"code": "server_error", "message": "The model crashed."})
     chunks = await _chat(server, {"type": "response.output_text.delta", "delta": "Hel"}, failed)

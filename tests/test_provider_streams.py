@@ -89,6 +89,12 @@ OPENAI_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
                   openai_event(finish="stop", usage={"prompt_tokens": 5, "completion_tokens": 7}), done=True),
         [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}, *_tail("stop")],
     ),
+    "refusal": (  # the model's words are the reply, and the finish says it declined
+        Reply.sse(openai_event({"role": "assistant", "content": None, "refusal": ""}),
+                  openai_event({"refusal": "I can't help with that."}), openai_event(finish="stop"), OA_USAGE,
+                  done=True),
+        [{"type": "text", "text": "I can't help with that."}, *_tail("content_filter")],
+    ),
     "tool_call_cut_off_by_the_token_limit": (  # it cannot be run; the finish reason says why it is missing
         Reply.sse(openai_event({"content": "Checking."}),
                   openai_event({"tool_calls": [_oa_call(0, "call_a", "weather", '{"city": "Ro')]}),

@@ -121,6 +121,7 @@ class ChatDecoder:
         self._by_index: dict[int, _Call] = {}
         self._finish: str | None = None
         self._usage: tuple[int, int] | None = None
+        self._refused = False  # the model declined: its words are the text, the finish content_filter
 
     def feed(self, event: Any) -> list[StreamChunk]:
         if not isinstance(event, dict):
@@ -148,6 +149,8 @@ class ChatDecoder:
         if self._finish is None:
             raise ProtocolError(f"{self._provider}: the stream ended before the model finished (no finish_reason)")
         finish = _FINISH.get(self._finish, "stop")
+        if self._refused and finish == "stop":
+            finish = "content_filter"
         calls = [tool_call_unless_cut(c.id, c.name, c.whole if c.whole is not None else "".join(c.arguments), finish)
                  for c in self._calls]  # fmt: skip
         chunks = [call for call in calls if call is not None]
@@ -158,6 +161,10 @@ class ChatDecoder:
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
             chunks.append({"type": "thinking", "text": reasoning})
+        refusal = delta.get("refusal")
+        if isinstance(refusal, str) and refusal:
+            self._refused = True
+            chunks.append({"type": "text", "text": refusal})
         content = delta.get("content")
         if isinstance(content, str):
             if content:

@@ -114,6 +114,7 @@ class ResponsesDecoder:
         self._by_item: dict[str, _Call] = {}
         self._finish: FinishReason | None = None
         self._usage: tuple[int, int] | None = None
+        self._refused = False  # the model declined: its words are the text, the finish content_filter
 
     def feed(self, event: Any) -> list[StreamChunk]:
         if not isinstance(event, dict):
@@ -128,6 +129,9 @@ class ResponsesDecoder:
         delta = event.get("delta")
         if kind == "response.output_text.delta":
             return [{"type": "text", "text": delta}] if isinstance(delta, str) and delta else []
+        if kind == "response.refusal.delta" and isinstance(delta, str) and delta:
+            self._refused = True
+            return [{"type": "text", "text": delta}]
         if kind in _THINKING_DELTAS:
             return [{"type": "thinking", "text": delta}] if isinstance(delta, str) and delta else []
         if kind in ("response.output_item.added", "response.output_item.done"):
@@ -163,7 +167,9 @@ class ResponsesDecoder:
                 if text:
                     chunks.append({"type": "thinking", "text": text})
             elif kind == "message":
-                text = "".join(p.get("text", "") for p in item.get("content") or [] if p.get("type") == "output_text")
+                parts = [p for p in item.get("content") or [] if p.get("type") in ("output_text", "refusal")]
+                self._refused = self._refused or any(p["type"] == "refusal" for p in parts)
+                text = "".join(p.get("text") or p.get("refusal") or "" for p in parts)
                 if text:
                     chunks.append({"type": "text", "text": text})
             elif kind == "function_call":
@@ -200,4 +206,4 @@ class ResponsesDecoder:
             reason = (response.get("incomplete_details") or {}).get("reason")
             self._finish = _INCOMPLETE.get(str(reason), "length")
         else:
-            self._finish = "stop"
+            self._finish = "content_filter" if self._refused else "stop"

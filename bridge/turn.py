@@ -26,9 +26,15 @@ class Turn:
         if chunk["type"] == "text":
             self._text.append(chunk["text"])
         elif chunk["type"] == "tool_call":
-            self.calls.append(
-                {"type": "tool_call", "id": chunk["id"], "name": chunk["name"], "arguments": chunk["arguments"]}
-            )
+            call: ToolCallPart = {
+                "type": "tool_call",
+                "id": chunk["id"],
+                "name": chunk["name"],
+                "arguments": chunk["arguments"],
+            }
+            if "signature" in chunk:  # goes back with the call (Gemini 3 requires it)
+                call["signature"] = chunk["signature"]
+            self.calls.append(call)
         elif chunk["type"] == "thinking":
             if "redacted" in chunk:
                 self.thinking.append({"type": "thinking", "text": "", "redacted": chunk["redacted"]})

@@ -11,7 +11,9 @@ from fake_provider import FakeServer
 from fake_provider.harness import NO_RETRIES, collect, engine, request, text
 from fake_provider.vectors import Case, all_cases
 
-from protocol import StreamChunk
+from bridge.providers import gemini
+from bridge.turn import Turn
+from protocol import ChatMessage, StreamChunk, loads, validate
 
 pytestmark = pytest.mark.anyio
 
@@ -66,3 +68,27 @@ def test_every_vector_is_replayed_including_the_responses_api() -> None:
     responses = [c for c in all_cases() if c.settings]
     assert all("responses" in c.name for c in responses)
     assert len(responses) >= 13 and len(all_cases()) >= 100
+
+
+async def test_a_gemini_3_tool_call_keeps_its_thought_signature_into_the_next_request(server: FakeServer) -> None:
+    """Gemini 3 refuses a function call in the history without the thoughtSignature it came with
+    (ai.google.dev/gemini-api/docs/thought-signatures): recorded, decoded, kept by the turn, sent back."""
+    case = next(c for c in all_cases() if c.name == "gemini/stream_json_array_function_call_thought_signature")
+    parts = [p for event in loads(case.body) for p in event["candidates"][0]["content"]["parts"]]
+    recorded = next(p["thoughtSignature"] for p in parts if "thoughtSignature" in p)
+    server.enqueue(case.reply(random.Random(0)))
+    chunks = await collect(engine("gemini", timeouts=NO_RETRIES), request("gemini", server.url, model="gemini-3"))
+    turn = Turn()
+    for chunk in chunks:
+        turn.take(chunk)
+    (call,) = turn.calls
+    assert call["signature"] == recorded
+    answered: list[ChatMessage] = [
+        {"role": "user", "content": "5 times 3?"},
+        turn.message(),
+        {"role": "tool", "content": [{"type": "tool_result", "tool_call_id": call["id"], "content": "15"}]},
+    ]
+    for message in answered:
+        validate("ChatMessage", message)
+    sent = gemini.build_body(answered, {})["contents"][1]["parts"]
+    assert sent == [{"functionCall": {"name": "multiply", "args": {"y": 3, "x": 5}}, "thoughtSignature": recorded}]

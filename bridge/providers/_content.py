@@ -13,6 +13,7 @@ from protocol import (
     FinishReason,
     ImagePart,
     StreamChunk,
+    ToolCallChunk,
     ToolCallPart,
     ToolResultPart,
     ToolSpec,
@@ -83,15 +84,19 @@ def new_call_id() -> str:
     return f"call_{uuid.uuid4().hex[:24]}"
 
 
-def tool_call_chunk(call_id: str | None, name: str, arguments: Any) -> StreamChunk:
+def tool_call_chunk(call_id: str | None, name: str, arguments: Any, signature: Any = None) -> StreamChunk:
+    """``signature``: what the provider attached to the call to have it back with it (Gemini)."""
     if not name or not isinstance(name, str):
         raise ProtocolError(f"the model asked for a tool call without a tool name (call {call_id!r})")
-    return {
+    chunk: ToolCallChunk = {
         "type": "tool_call",
         "id": call_id if isinstance(call_id, str) and call_id else new_call_id(),
         "name": name,
         "arguments": parse_arguments(arguments, name),
     }
+    if isinstance(signature, str) and signature:
+        chunk["signature"] = signature
+    return chunk
 
 
 def tool_call_unless_cut(call_id: str | None, name: str, arguments: Any, finish: FinishReason) -> StreamChunk | None:

@@ -93,8 +93,9 @@ def _part(part: Any, names: dict[str, str]) -> dict[str, Any]:
         return {"text": part["text"]}
     if part["type"] == "image":
         return {"inlineData": {"mimeType": part["media_type"], "data": part["data"]}}
-    if part["type"] == "tool_call":
-        return {"functionCall": {"name": part["name"], "args": part["arguments"]}}
+    if part["type"] == "tool_call":  # Gemini 3 refuses a call in the history without its signature
+        signed = {"thoughtSignature": part["signature"]} if "signature" in part else {}
+        return {"functionCall": {"name": part["name"], "args": part["arguments"]}, **signed}
     name = part.get("name") or names.get(part["tool_call_id"], part["tool_call_id"])
     response = {"error": part["content"]} if part.get("is_error") else {"result": part["content"]}
     return {"functionResponse": {"name": name, "response": response}}
@@ -127,7 +128,8 @@ class GenerateContentDecoder:
                 elif isinstance(part.get("functionCall"), dict):
                     call = part["functionCall"]
                     self._tool_calls += 1
-                    chunks.append(tool_call_chunk(call.get("id"), call.get("name", ""), call.get("args")))
+                    signature = part.get("thoughtSignature")
+                    chunks.append(tool_call_chunk(call.get("id"), call.get("name", ""), call.get("args"), signature))
             reason = candidate.get("finishReason")
             if isinstance(reason, int):
                 reason = _FINISH_NUMBERS[reason] if 0 < reason < len(_FINISH_NUMBERS) else "OTHER"

@@ -1,4 +1,4 @@
-"""Generated from schemas/core.schema.json (sha256 8448477f9fcacf26ef4d28861709de398ff8a37d095d3c799a0989c145ff3078); do not edit.
+"""Generated from schemas/core.schema.json (sha256 3a888906cc89b8175f472e0327843cbd7ff0ad779f0184f82f53058dd44868d6); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -31,6 +31,7 @@ class ToolCallPart(TypedDict):
     id: str
     name: str
     arguments: dict[str, Any]
+    signature: NotRequired[str]
 
 
 class ToolResultPart(TypedDict):
@@ -110,6 +111,7 @@ class ToolCallChunk(TypedDict):
     id: str
     name: str
     arguments: dict[str, Any]
+    signature: NotRequired[str]
 
 
 class UsageChunk(TypedDict):

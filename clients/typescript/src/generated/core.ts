@@ -1,4 +1,4 @@
-// Generated from schemas/core.schema.json (sha256 8448477f9fcacf26ef4d28861709de398ff8a37d095d3c799a0989c145ff3078); do not edit.
+// Generated from schemas/core.schema.json (sha256 3a888906cc89b8175f472e0327843cbd7ff0ad779f0184f82f53058dd44868d6); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 export type Role = "system" | "user" | "assistant" | "tool";
@@ -20,6 +20,8 @@ export interface ToolCallPart {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
+  /** The call's ToolCallChunk signature, sent back with it: Gemini 3 refuses a tool call in the history without its thoughtSignature. Other providers leave it out. */
+  signature?: string;
 }
 
 export interface ToolResultPart {
@@ -93,6 +95,8 @@ export interface ToolCallChunk {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
+  /** An opaque signature the provider attached to the call (Gemini's thoughtSignature), to be sent back with it in the next turn. */
+  signature?: string;
 }
 
 export interface UsageChunk {

@@ -122,6 +122,65 @@ async def test_config_scopes_merge_workspace_over_user_and_writes_go_to_a_scope(
         assert "gemini" in await workspace.scope_providers("workspace")
 
 
+AZURE_KEY = "0123456789abcdef0123456789abcdef"  # 32 hex digits: the shape of an Azure key
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["python", "node"])
+async def test_host_entries_are_checked_like_a_config_file(
+    kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A key pasted into the editor's settings is left out, not served back unmasked by
+    config/providers; a field of the wrong type is left out too; the other entries still load."""
+    user = {
+        "azure": {"name": "azure", "apiKey": AZURE_KEY, "deployment": "gpt-4o"},
+        "mistral": {"name": "mistral", "api_base": 12},
+        "Bad Name": {"name": "Bad Name"},
+        "gemini": {"name": "gemini", "apiBase": "https://g.example/v1beta"},
+    }
+    state = {**STATE, "config": {"user": user, "workspace": {"none": None}}}
+    with running_host(kind, tmp_path, state) as host, caplog.at_level(logging.WARNING, logger="openllm"):
+        async with connect(host) as client:
+            config = HostConfigProvider(client)
+            gemini = {"name": "gemini", "api_base": "https://g.example/v1beta"}
+            assert await config.get_providers() == [{**gemini, "source": "host", "source_detail": "host:user"}]
+            with pytest.raises(InvalidConfigError, match="field 'apiKey' holds an API key") as refused:
+                await config.add_provider({"name": "openai", "apiKey": AZURE_KEY})  # type: ignore[typeddict-unknown-key]
+            assert "openai" not in (await client.request("config/get", {"provider": "*", "scope": "user"}))["providers"]
+    assert AZURE_KEY not in str(refused.value) and AZURE_KEY not in caplog.text
+    assert "the editor host's user settings: provider 'azure', field 'apiKey' holds an API key" in caplog.text
+    assert "provider 'mistral', field 'api_base' must be an http:// or https:// URL" in caplog.text
+    assert "field 'name' must be a provider id" in caplog.text
+    assert "the editor host's workspace settings: a provider entry must be an object" in caplog.text
+
+
+class AnswersWith:
+    """A host that answers every request with ``answer``, whatever the protocol says it should hold."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    async def request(self, method: str, params: Any = None, **_: Any) -> Any:
+        return self.answer
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "answer", [{"providers": None, "tools": None, "content": None}, {"providers": 7, "tools": "x", "content": {}}, [1]]
+)
+async def test_a_host_answer_without_its_list_reads_as_none(answer: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Not a TypeError that fails every chat and key lookup while the host is connected."""
+    client: Any = AnswersWith(answer)
+    with caplog.at_level(logging.WARNING, logger="openllm"):
+        assert await HostConfigProvider(client).get_providers() == []
+        assert await HostToolSource(client).list_tools() == []
+        result = await HostToolSource(client).call_tool(Tool("t", "", {}, "host", "t"), {})
+    assert result.text == ""
+    assert "the editor host answered config/get without a 'providers' list; read as none" in caplog.text
+    assert "answered tools/list without a 'tools' list" in caplog.text
+    assert "answered tools/call without a 'content' list" in caplog.text
+
+
 @pytest.mark.anyio
 async def test_notifications_reach_listeners_on_change_and_on_demand(host: HostProcess) -> None:
     seen: list[tuple[str, dict[str, Any]]] = []

@@ -17,6 +17,7 @@ import re
 from typing import Any, Literal
 
 from bridge import errors
+from bridge.config.validate import Origin, check_entry
 from bridge.host.client import HostClient
 from bridge.redact import Secret
 from bridge.rpc import RemoteError
@@ -29,8 +30,6 @@ log = logging.getLogger("openllm.host")
 Scope = Literal["user", "workspace"]
 SCOPES: tuple[Scope, ...] = ("user", "workspace")
 _KEY = re.compile(r"^openllm\.([a-z][a-z0-9_-]*)\.apiKey$")
-_PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-_COMPUTED = ("source", "source_detail")
 
 
 def secret_key(provider: str) -> str:
@@ -80,14 +79,21 @@ class HostConfigProvider:
         self.write_scope: Scope = write_scope
 
     async def scope_providers(self, scope: Scope) -> dict[str, ProviderConfig]:
-        """One scope's providers by name, as the host keeps them (malformed entries left out)."""
+        """One scope's providers by name, checked the way a config file's entries are: an entry the
+        checks refuse (a key pasted into the settings, a field of the wrong type) is left out with
+        a warning that says which field, and the other providers still load."""
         answer = await self.client.request("config/get", {"provider": "*", "scope": scope})
+        origin = Origin(f"the editor host's {scope} settings")
         found: dict[str, ProviderConfig] = {}
-        for item in answer.get("providers", []) if isinstance(answer, dict) else []:
-            if isinstance(item, dict) and isinstance(item.get("name"), str) and _PROVIDER_NAME.match(item["name"]):
-                found[item["name"]] = {k: v for k, v in item.items() if k not in _COMPUTED}  # type: ignore[assignment]
-            else:
-                log.warning("the editor host's %s settings hold a malformed provider entry; left out", scope)
+        for item in _items(answer, "providers", "config/get"):
+            try:
+                if not isinstance(item, dict):
+                    raise errors.InvalidConfigError(f"{origin.name}: a provider entry must be an object")
+                config = check_entry(item, origin)
+            except errors.InvalidConfigError as exc:
+                log.warning("%s; that entry is left out", exc.message)
+                continue
+            found[config["name"]] = config
         return found
 
     async def get_providers(self) -> list[ProviderConfig]:
@@ -117,7 +123,8 @@ class HostConfigProvider:
         return removed
 
     async def set(self, name: str, config: ProviderConfig | None, scope: Scope) -> None:
-        fields = None if config is None else {k: v for k, v in config.items() if k not in _COMPUTED}
+        """Write one provider (None removes it), checked first: no key goes into the settings."""
+        fields = None if config is None else check_entry({**config, "name": name}, Origin("the request"))
         await self.client.request("config/set", {"provider": name, "scope": scope, "config": fields})
 
 
@@ -134,7 +141,7 @@ class HostToolSource:
     async def list_tools(self) -> list[Tool]:
         answer = await self.client.request("tools/list", {"includeInternal": True})
         tools = []
-        for item in answer.get("tools", []) if isinstance(answer, dict) else []:
+        for item in _items(answer, "tools", "tools/list"):
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                 continue
             schema, description = item.get("inputSchema"), item.get("description")
@@ -156,6 +163,16 @@ class HostToolSource:
             answer = await self.client.request("tools/call", params, timeout=self.call_timeout)
         except RemoteError as exc:
             raise errors.ToolError(f"the editor host refused {tool.source_name}: {exc.message}") from exc
-        content = answer.get("content", []) if isinstance(answer, dict) else []
+        content = _items(answer, "content", "tools/call")
         text = "\n".join(c["text"] for c in content if isinstance(c, dict) and isinstance(c.get("text"), str))
         return ToolResult(text, is_error=bool(isinstance(answer, dict) and answer.get("isError")))
+
+
+def _items(answer: Any, field: str, method: str) -> list[Any]:
+    """The list under ``field`` of a host's answer; an answer without one (``null``, a number, no
+    object at all) counts as an empty list, with a warning, rather than failing every caller."""
+    items = answer.get(field) if isinstance(answer, dict) else None
+    if isinstance(items, list):
+        return items
+    log.warning("the editor host answered %s without a %r list; read as none", method, field)
+    return []

@@ -56,7 +56,10 @@ def test_inspector_calls_chat_over_stdio(node_env: dict[str, str]) -> None:
         "--tool-arg", "provider=mock", "--tool-arg", "model=echo", "--tool-arg", "prompt=hello inspector",
     )  # fmt: skip
     assert result["isError"] is False
-    assert result["content"] == [{"type": "text", "text": "You said: hello inspector"}]
+    reply, continuation = result["content"]
+    assert reply == {"type": "text", "text": "You said: hello inspector"}
+    conversation = result["structuredContent"]["conversation_id"]
+    assert continuation["text"] == f"conversation_id: {conversation} (pass it back to continue this conversation)"
     assert result["structuredContent"]["usage"] == {"input_tokens": 2, "output_tokens": 4}
 
 

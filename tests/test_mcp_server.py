@@ -105,6 +105,7 @@ async def test_conversation_id_continues_a_conversation() -> None:
             "chat", {"provider": "mock", "model": "echo", "prompt": "one two", "system": "be brief"}
         )
         conversation = first.structured_content["conversation_id"]
+        assert first.content[1].text.split()[:2] == ["conversation_id:", conversation]  # type: ignore[union-attr]
         second = await client.call_tool(
             "chat", {"provider": "mock", "model": "echo", "prompt": "three", "conversation_id": conversation}
         )

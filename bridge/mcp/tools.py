@@ -111,8 +111,11 @@ def _failed(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
-def _ok(text: str, structured: Any) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+def _ok(text: str, structured: Any, *notes: str) -> CallToolResult:
+    """``notes``: more text blocks after the main one, for clients that show the model only text."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=each) for each in (text, *notes)], structured_content=structured
+    )
 
 
 def _progress(ctx: Context, interval: float) -> Progress:
@@ -202,7 +205,9 @@ class BridgeTools:
         }  # fmt: skip
         if turn.calls:
             result["tool_calls"] = turn.calls
-        return _ok(turn.text if not turn.calls else f"{turn.text}\n[tool calls] {dumps(turn.calls)}", result)
+        text = turn.text if not turn.calls else f"{turn.text}\n[tool calls] {dumps(turn.calls)}"
+        # many agents read only the text content: the id goes there too, or they cannot continue
+        return _ok(text, result, f"conversation_id: {conversation.id} (pass it back to continue this conversation)")
 
     def _stream(self, request: ChatRequest, run_tools: bool) -> AbstractAsyncContextManager[AsyncIterable[StreamChunk]]:
         if not run_tools:

@@ -6,6 +6,11 @@
 // Chunks queue here until the caller takes them. When the queue passes a high-water mark the
 // socket is paused, so a slow reader slows the bridge (which slows the provider) instead of
 // growing memory; it resumes once the queue has drained to the low-water mark.
+//
+// Leaving the loop before the stream ends (a `break`, a `return`, a throw) abandons it: what is
+// queued is dropped, later chunks are ignored, and `abandon` cancels the request. Without that the
+// chunks still coming would fill the queue past the mark and pause the socket for good, stalling
+// every other request on the connection.
 import { BridgeCancelledError } from './errors.ts';
 import type { ChatStreamResult, StreamChunk } from './generated/index.ts';
 
@@ -23,11 +28,14 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
   private finished = false;
   private failure: unknown = null;
   private paused = false;
+  private abandoned = false;
   private readonly settled: Promise<ChatStreamResult>;
   private readonly flow: FlowControl;
+  private readonly abandon: () => void;
 
-  constructor(response: Promise<ChatStreamResult>, flow: FlowControl) {
+  constructor(response: Promise<ChatStreamResult>, flow: FlowControl, abandon: () => void = () => undefined) {
     this.flow = flow;
+    this.abandon = abandon;
     this.settled = response.then(
       (result) => {
         this.end(null);
@@ -49,7 +57,7 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
 
   /** Called by the client for each chat/chunk notification of this request. */
   push(chunk: StreamChunk): void {
-    if (this.finished) return;
+    if (this.finished || this.abandoned) return;
     this.queue.push(chunk);
     if (!this.paused && this.queue.length >= HIGH_WATER) {
       this.paused = true;
@@ -95,6 +103,11 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
         await new Promise<void>((resolve) => (this.waiting = resolve));
       }
     } finally {
+      if (!this.finished && !this.abandoned) {
+        this.abandoned = true;
+        this.queue.length = 0;
+        this.abandon();
+      }
       if (this.paused) {
         this.paused = false;
         this.flow.resume();

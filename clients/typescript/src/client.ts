@@ -182,14 +182,23 @@ export class BridgeClient {
   }
 
   /**
-   * Stream a chat: iterate the chunks as they arrive, then read `result`. Cancelling `token`
-   * sends $/cancelRequest; the bridge closes the upstream request and the stream ends.
+   * Stream a chat: iterate the chunks as they arrive, then read `result`. Cancelling `token`, or
+   * leaving the loop early, sends $/cancelRequest; the bridge closes the upstream request and the
+   * stream ends.
    */
   chat(params: ChatStreamParams, token?: CancellationToken): ChatStream {
-    const { id, promise } = this.send('chat/stream', params, token);
-    const stream = new ChatStream(promise, { pause: () => this.socket.pause(), resume: () => this.socket.resume() });
+    // Our own source, so that a loop left early cancels the request as the caller's token would.
+    const source = new CancellationTokenSource();
+    const linked = token?.onCancellationRequested(() => source.cancel());
+    const { id, promise } = this.send('chat/stream', params, source.token);
+    const flow = { pause: () => this.socket.pause(), resume: () => this.socket.resume() };
+    const stream = new ChatStream(promise, flow, () => source.cancel());
     this.streams.set(id, stream);
-    const forget = (): void => void this.streams.delete(id);
+    const forget = (): void => {
+      this.streams.delete(id);
+      linked?.dispose();
+      source.dispose();
+    };
     promise.then(forget, forget);
     return stream;
   }

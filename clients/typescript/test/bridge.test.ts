@@ -66,6 +66,18 @@ test('cancelling the token sends $/cancelRequest: the stream ends early and resu
   assert.ok(providers.some((p) => p.id === 'mock'));
 });
 
+test('leaving the loop early cancels the request and the connection goes on', { timeout: 20_000 }, async () => {
+  // 100,000 chunks: those still coming after the break would pause the socket for good if queued.
+  const stream = client.chat({ provider: 'mock', model: 'long', messages: [{ role: 'user', content: '100000' }] });
+  let seen = 0;
+  for await (const chunk of stream) {
+    if (chunk.type === 'text' && ++seen === 3) break;
+  }
+  await assert.rejects(stream.result, BridgeCancelledError);
+  const { providers } = await client.providers();
+  assert.ok(providers.some((p) => p.id === 'mock'));
+});
+
 test('a provider error arrives as an error chunk and a done chunk, and the result says error', async () => {
   const stream = client.chat({ provider: 'mock', model: 'error', messages: [{ role: 'user', content: 'rate_limited' }] });
   const chunks: StreamChunk[] = [];

@@ -56,3 +56,22 @@ test('a cancelled request ends the iteration quietly; result says it was cancell
   assert.deepEqual(chunks, []);
   await assert.rejects(stream.result, BridgeCancelledError);
 });
+
+test('leaving the loop early abandons the stream: abandon is called once, later chunks are dropped', async () => {
+  const events: string[] = [];
+  const response = deferred<ChatStreamResult>();
+  const flow = { pause: () => events.push('pause'), resume: () => events.push('resume') };
+  const stream = new ChatStream(response.promise, flow, () => events.push('abandon'));
+  for (let i = 0; i < 300; i++) stream.push({ type: 'text', text: `w${i} ` });
+  for await (const chunk of stream) {
+    assert.equal(chunk.type, 'text');
+    break;
+  }
+  assert.deepEqual(events, ['pause', 'abandon', 'resume']);
+  for (let i = 0; i < 300; i++) stream.push({ type: 'text', text: 'late' });
+  assert.deepEqual(events, ['pause', 'abandon', 'resume'], 'no pause for chunks nobody reads');
+  response.resolve(RESULT);
+  const after: unknown[] = [];
+  for await (const chunk of stream) after.push(chunk);
+  assert.deepEqual(after, []);
+});

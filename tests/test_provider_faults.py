@@ -305,6 +305,10 @@ async def test_connection_refused_is_a_network_error(server: FakeServer) -> None
     async with bridge, bridge.chat(request("openai", "http://127.0.0.1:9/v1")) as chunks:
         error = _failure([chunk async for chunk in chunks])
     assert error["code"] == "network" and "cannot connect to http://127.0.0.1:9" in error["message"]
+    assert error["message"].endswith(
+        "nothing listens there: start the openai server, or point the bridge at another with "
+        "`openllm-bridge config set-provider openai --api-base URL`"
+    )
 
 
 @pytest.mark.parametrize("provider", ALL)

@@ -15,6 +15,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
+from ssl import SSLError
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -102,7 +103,7 @@ def from_transport(provider: str, exc: http.HTTPError) -> errors.BridgeError:
     if isinstance(exc, http.Timeout):
         return errors.UpstreamTimeout(f"{provider}: timed out talking to {where}")
     if isinstance(exc, http.ConnectError):
-        return errors.NetworkError(f"{provider}: cannot connect to {where}: {detail}")
+        return errors.NetworkError(f"{provider}: cannot connect to {where}: {detail}{_local_hint(provider, exc)}")
     if isinstance(exc, http.InvalidRequest):  # a base URL, proxy or key that cannot go into a request
         return errors.InvalidConfigError(f"{provider}: {detail}")
     return errors.NetworkError(f"{provider}: the connection to {where} failed: {detail}")
@@ -213,3 +214,16 @@ def _non_json_summary(status: int, headers: Mapping[str, str], body: bytes) -> s
 
 def _where(exc: http.HTTPError) -> str:
     return exc.origin or "the provider"
+
+
+def _local_hint(provider: str, exc: http.ConnectError) -> str:
+    """For a connection to this machine that could not be made (Ollama, a local proxy; a refusal on
+    each address of ``localhost`` is one ``OSError`` of them all): what to do about it."""
+    host = urlsplit(exc.origin).hostname if exc.origin else None
+    cause = exc.__cause__
+    if host not in ("localhost", "127.0.0.1", "::1") or not isinstance(cause, OSError) or isinstance(cause, SSLError):
+        return ""
+    return (
+        f"; nothing listens there: start the {provider} server, or point the bridge at another with "
+        f"`openllm-bridge config set-provider {provider} --api-base URL`"
+    )

@@ -4,6 +4,9 @@ what is wrong; and for every store, whether it can be used. One function for eve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import anyio
 
 from bridge.errors import BridgeError
 from bridge.providers import ProviderSpec
@@ -90,8 +93,27 @@ async def _check(api: SettingsAPI, spec: ProviderSpec, config: ProviderConfig | 
     if spec.uses_http and spec.default_api_base is None and not (config and config.get("api_base")):
         message = f"no api_base: run `openllm-bridge config set-provider {spec.id} --api-base URL`"
         (check.problems if in_use else check.notes).append(message)
+    base = (config.get("api_base") if config else None) or spec.default_api_base
+    if spec.uses_http and base and await _nothing_listens(base):
+        check.notes.append(f"nothing listens at {base}: start the {spec.id} server to use it")
     check.in_use = in_use
     return check
+
+
+async def _nothing_listens(base: str) -> bool:
+    """Whether ``base`` is on this machine and nothing accepts a connection there (a local server
+    such as Ollama that is not running). Nothing else is contacted: doctor stays offline."""
+    url = urlsplit(base)
+    if url.hostname not in ("localhost", "127.0.0.1", "::1"):
+        return False
+    try:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        with anyio.fail_after(1):
+            stream = await anyio.connect_tcp(url.hostname, port)
+    except (OSError, ValueError, TimeoutError):
+        return True
+    await stream.aclose()
+    return False
 
 
 async def _stores(api: SettingsAPI) -> list[StoreCheck]:

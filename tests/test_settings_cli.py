@@ -4,6 +4,7 @@ console script, a real keychain on a private bus, config files on disk."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from pathlib import Path
 
@@ -147,6 +148,24 @@ def test_doctor_names_what_is_wrong(cli_env: dict[str, str], openllm_home: Path)
     assert stores["dotenv"]["state"] == "off"
     text = run(cli_env, "doctor").stdout
     assert "  openai      problem    key: none; configured in " in text
+
+
+def test_doctor_notes_a_local_server_that_is_not_running(cli_env: dict[str, str], openllm_home: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listening, socket.create_server(("127.0.0.1", 0)) as closed:
+        open_port, closed_port = listening.getsockname()[1], closed.getsockname()[1]
+        closed.close()  # the port is free again: nothing listens there
+        (openllm_home / "config.yaml").write_text(
+            f"providers:\n  - name: ollama\n    api_base: http://127.0.0.1:{open_port}\n"
+            f"  - name: openrouter\n    api_base: http://localhost:{closed_port}/api/v1\n"
+        )
+        result = run(cli_env, "doctor", "--json")
+    checks = {p["provider"]: p for p in json.loads(result.stdout)["providers"]}
+    assert not any("nothing listens" in n for n in checks["ollama"]["notes"]) and checks["ollama"]["status"] == "ok"
+    assert (
+        f"nothing listens at http://localhost:{closed_port}/api/v1: start the openrouter server to use it"
+        in (checks["openrouter"]["notes"])
+    )
+    assert not any("nothing listens" in n for n in checks["openai"]["notes"])  # not on this machine: not tried
 
 
 @pytest.mark.parametrize("args", [["secrets", "where"], ["config", "show"], ["doctor"]])

@@ -130,6 +130,7 @@ async def test_a_bad_write_leaves_the_file_untouched(config_file: Path) -> None:
 
 
 LITERAL_KEY = "sk-proj-literal0123456789abcdefXYZ"
+AZURE_KEY = "d912cda8fc10a6bf8186db4554ac937b"  # 32 hex digits: no prefix to know it by
 
 
 @pytest.mark.parametrize(
@@ -138,6 +139,9 @@ LITERAL_KEY = "sk-proj-literal0123456789abcdefXYZ"
         f"    api_key: {LITERAL_KEY}\n",
         "    apiKey: hunter2-not-key-shaped\n",
         f"    headers:\n      auth: Bearer {LITERAL_KEY}\n",
+        f"    azure_api_key: {AZURE_KEY}\n",  # no shape of its own: the name says what it is
+        f"    headers:\n      api-key: {AZURE_KEY}\n",
+        f"    headers:\n      Authorization: {AZURE_KEY}\n",
     ],
 )
 async def test_a_literal_key_in_a_file_is_refused_with_how_to_store_it(tmp_path: Path, entry: str) -> None:
@@ -148,7 +152,14 @@ async def test_a_literal_key_in_a_file_is_refused_with_how_to_store_it(tmp_path:
     message = info.value.message
     assert f"{path}, line 3: provider 'openai'" in message and "holds an API key" in message
     assert "openllm-bridge secrets set openai" in message and "api_key_env: VARIABLE_NAME" in message
-    assert LITERAL_KEY not in message and "hunter2" not in message
+    assert LITERAL_KEY not in message and "hunter2" not in message and AZURE_KEY not in message
+
+
+async def test_a_key_given_twice_is_not_quoted_by_the_yaml_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"providers:\n  - name: azure\n    api_key: {AZURE_KEY}\n    api_key: {AZURE_KEY[::-1]}\n")
+    with pytest.raises(InvalidConfigError, match=r'line 4, column 5: invalid YAML: found duplicate key "api_key"$'):
+        await FileConfigProvider(path).get_providers()
 
 
 async def test_a_literal_key_is_never_written(config_file: Path) -> None:

@@ -178,4 +178,6 @@ def test_a_key_pasted_as_the_name_of_its_variable_is_refused_without_being_repea
     assert BARE_KEY not in output and not (openllm_home / "config.yaml").exists()
     azure_key = "d912cda8fc10a6bf8186db4554ac937b"  # Azure's: 32 hex digits
     assert "looks like a key" in run(cli_env, "config", "set-provider", "azure", "--api-key-env", azure_key)
+    few_digits = "ZxQwErTyUiOpAsDfGhJkLmNbVcXz1a2B"  # Mistral's shape, with two digits only
+    assert "looks like a key" in run(cli_env, "config", "set-provider", "mistral", "--api-key-env", few_digits)
     assert "written to" in run(cli_env, "config", "set-provider", "mistral", "--api-key-env", "MY_Mistral_Key2024")

@@ -120,6 +120,26 @@ def test_import_and_export_of_a_file_that_cannot_be_read_or_written_are_usage_er
         assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("providers:\n  - name: openai\n    models: [a\n", "line 4, column 1: invalid YAML: expected ',' or ']'"),
+        ("providers:\n  - name: openai\n    enabled: true\n    enabled: false\n", 'found duplicate key "enabled"'),
+        (None, "cannot read: [Errno 21] Is a directory"),
+    ],
+)
+@pytest.mark.parametrize("args", [("config", "show"), ("chat", "--provider", "mock", "--model", "echo", "hi")])
+def test_a_user_config_that_does_not_parse_is_a_clear_error(
+    cli_env: dict[str, str], openllm_home: Path, text: str | None, shown: str, args: tuple[str, ...]
+) -> None:
+    """Every command reads the settings in the user's file first: not an AssertionError there."""
+    path = openllm_home / "config.yaml"
+    path.mkdir() if text is None else path.write_text(text)
+    result = run(cli_env, *args)
+    assert (result.returncode, "Traceback" in result.stderr) == (2, False), result.stderr
+    assert f"{path}" in result.stderr and shown in result.stderr
+
+
 def test_a_broken_config_is_reported_with_file_and_line(cli_env: dict[str, str], openllm_home: Path) -> None:
     (openllm_home / "config.yaml").write_text("providers:\n  - name: openai\n    models: 4\n")
     result = run(cli_env, "chat", "--provider", "mock", "--model", "echo", "hi")

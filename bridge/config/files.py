@@ -104,6 +104,7 @@ class FileConfigProvider:
             return _NO_PROVIDERS, _NO_SETTINGS
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if self._cache is None or self._cache[0] != signature:
+            self._cache = None  # until the new text parses: no settings of an older one are kept
             document = self._file.load().document
             settings = document.get("settings") if isinstance(document, Mapping) else None
             try:
@@ -125,8 +126,9 @@ class FileConfigProvider:
             try:
                 return self._read()[1]
             except InvalidConfigError:
-                assert self._cache is not None  # parsed, but a provider entry is bad
-                return self._cache[2]
+                if self._cache is None:  # the file does not parse (or cannot be read): no settings
+                    raise
+                return self._cache[2]  # parsed, but a provider entry is bad
 
         return await anyio.to_thread.run_sync(read)
 

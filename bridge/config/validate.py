@@ -21,7 +21,9 @@ ALIASES = {"apiBase": "api_base", "apiKeyEnv": "api_key_env", "apiVersion": "api
 COMPUTED = frozenset({"source", "source_detail"})  # set by the resolver, never stored
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_FIELDS = frozenset({"apikey", "key", "token", "secret", "password", "accesstoken", "authtoken", "secretkey"})
+# a field whose name ends so (after dropping "_" and "-", any case) holds a secret: azure_api_key,
+# access-token, client_secret, and header names such as api-key and Authorization
+_SECRET_NAME_ENDINGS = ("key", "token", "secret", "password", "passwd", "credential", "credentials", "authorization")
 _STRING_FIELDS = ("api_version", "deployment")
 
 
@@ -120,12 +122,13 @@ def _random_looking(name: str) -> bool:
     """20 characters or more with no word break and three digits or more: a Mistral key (32 letters
     and digits) or an Azure key (32 hex digits) pasted where a variable name goes. No variable is
     named like that."""
-    return len(name) >= 20 and "_" not in name and sum(c.isdigit() for c in name) >= 3
+    digits = sum(c.isdigit() for c in name)
+    mixed_case = any(c.islower() for c in name) and any(c.isupper() for c in name)
+    return len(name) >= 20 and "_" not in name and (digits >= 3 or (digits >= 1 and mixed_case))
 
 
 def _refuse_literal_key(provider: str, key: str, value: Any, where: str) -> None:
-    secret_named = key.lower().replace("_", "").replace("-", "") in _SECRET_FIELDS
-    if (secret_named and isinstance(value, str) and value.strip()) or _holds_key(value):
+    if _holds_key(key, value):
         raise InvalidConfigError(
             f"{where}: provider {provider!r}, field {key!r} holds an API key, and keys do not belong in config "
             f"files. Store it with `openllm-bridge secrets set {provider}` (it is read from stdin or a hidden "
@@ -133,14 +136,20 @@ def _refuse_literal_key(provider: str, key: str, value: Any, where: str) -> None
         )
 
 
-def _holds_key(value: Any) -> bool:
+def _holds_key(name: Any, value: Any) -> bool:
+    """Whether ``value``, under the field ``name``, is or holds a key: a string shaped like one, or
+    any text under a name that says secret (at any depth: ``headers: {api-key: ...}``)."""
     if isinstance(value, str):
-        return looks_like_key(value)
+        return looks_like_key(value) or (bool(value.strip()) and _secret_named(name))
     if isinstance(value, Mapping):
-        return any(_holds_key(v) for v in value.values())
+        return any(_holds_key(k, v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_holds_key(v) for v in value)
+        return any(_holds_key(name, v) for v in value)
     return False
+
+
+def _secret_named(name: Any) -> bool:
+    return str(name).lower().replace("_", "").replace("-", "").endswith(_SECRET_NAME_ENDINGS)
 
 
 def _plain(value: Any) -> Any:

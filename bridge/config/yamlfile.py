@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -33,6 +34,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from bridge.config.yamllayout import Layout, body, drop_start_comment, framed, layout_of, writer
 from bridge.errors import InvalidConfigError
 from bridge.redact import redact
+
+# ruamel quotes both values of a duplicate key, and the key may be one (an api_key given twice)
+_DUPLICATE_VALUES = re.compile(r' with value ".*', re.DOTALL)
 
 
 @dataclass
@@ -79,7 +83,7 @@ class YamlFile:
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f"{self.path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(self.path)
-            problem = exc.problem or exc.context or "invalid YAML"
+            problem = _DUPLICATE_VALUES.sub("", exc.problem or exc.context or "invalid YAML")
             raise InvalidConfigError(redact(f"{where}: invalid YAML: {problem}")) from None
         except YAMLError as exc:
             raise InvalidConfigError(redact(f"{self.path}: invalid YAML: {exc}")) from None

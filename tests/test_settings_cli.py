@@ -140,6 +140,26 @@ def test_a_user_config_that_does_not_parse_is_a_clear_error(
     assert f"{path}" in result.stderr and shown in result.stderr
 
 
+def test_a_write_the_system_refuses_is_a_clear_error_and_the_file_is_kept(
+    cli_env: dict[str, str], openllm_home: Path
+) -> None:
+    path = openllm_home / "config.yaml"
+    path.write_text("providers:\n  - name: openai\n")
+    (openllm_home / ".config.yaml.lock").mkdir()  # the lock cannot be opened (root passes any mode bits)
+    result = run(cli_env, "config", "set-provider", "openai", "--disable")
+    assert (result.returncode, "Traceback" in result.stderr) == (2, False), result.stderr
+    assert f"{path}: cannot write: Is a directory" in result.stderr
+    assert path.read_text() == "providers:\n  - name: openai\n"
+
+
+def test_a_config_that_is_a_symlink_loop_is_a_clear_error(cli_env: dict[str, str], openllm_home: Path) -> None:
+    (openllm_home / "config.yaml").symlink_to("config.yaml")
+    for args in (("config", "show"), ("config", "set-provider", "openai", "--disable")):
+        result = run(cli_env, *args)
+        assert (result.returncode, "Traceback" in result.stderr) == (2, False), result.stderr
+        assert "config.yaml: cannot read: Too many levels of symbolic links" in result.stderr
+
+
 def test_a_broken_config_is_reported_with_file_and_line(cli_env: dict[str, str], openllm_home: Path) -> None:
     (openllm_home / "config.yaml").write_text("providers:\n  - name: openai\n    models: 4\n")
     result = run(cli_env, "chat", "--provider", "mock", "--model", "echo", "hi")

@@ -102,6 +102,9 @@ class FileConfigProvider:
             stat = os.stat(self.path)
         except FileNotFoundError:
             return _NO_PROVIDERS, _NO_SETTINGS
+        except OSError as exc:  # a symlink loop, a folder that cannot be searched
+            self._cache = None
+            raise InvalidConfigError(f"{self.path}: cannot read: {exc.strerror or exc}") from exc
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if self._cache is None or self._cache[0] != signature:
             self._cache = None  # until the new text parses: no settings of an older one are kept
@@ -220,7 +223,11 @@ class FileConfigProvider:
         return backup[0]
 
     async def _modify(self, change: Callable[[CommentedSeq], T]) -> T:
-        return await anyio.to_thread.run_sync(self._modify_locked, change)
+        try:
+            return await anyio.to_thread.run_sync(self._modify_locked, change)
+        except OSError as exc:  # a read-only or full disk, a directory that cannot be made or locked
+            where = exc.filename or self.path
+            raise InvalidConfigError(f"{self.path}: cannot write: {exc.strerror or exc} ({where})") from exc
 
     def _modify_locked(self, change: Callable[[CommentedSeq], T]) -> T:
         with self._file.locked():

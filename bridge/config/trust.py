@@ -26,6 +26,7 @@ the VS Code extension does not run in a workspace the user has not trusted.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -48,7 +49,8 @@ class WorkspaceTrust:
         self.workspace = workspace
         self._named_by_host = named_by_host
         # run from the home folder, the workspace's config.yaml is the user's own
-        self._user_file = paths.workspace_config_path(workspace).resolve() == user.path.resolve()
+        # realpath, not resolve(): a config.yaml that is a symlink loop is the reader's error to report
+        self._user_file = os.path.realpath(paths.workspace_config_path(workspace)) == os.path.realpath(user.path)
         self._verdict: tuple[Mapping[str, Any], bool] | None = None  # (the settings block read, verdict)
         # (the providers given, as they count, what was left out): the same list answers the same list
         self._withheld: tuple[list[ProviderConfig], list[ProviderConfig], list[str]] | None = None

@@ -440,3 +440,21 @@ async def test_an_import_keeps_the_comment_over_the_next_section(tmp_path: Path)
     path.write_text("providers:\n  - name: openai\n# my settings\nsettings:\n  a: 1\n")
     await FileConfigProvider(path).replace_providers([{"name": "mock"}])
     assert path.read_text() == "providers:\n  - name: mock\n# my settings\nsettings:\n  a: 1\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x-models: &m [gpt-4o]\nproviders:\n  - name: openai\n    models: *m\n  - name: openrouter\n    models: *m\n",
+        "defaults: &defaults\n  models: [gpt-4o]\nproviders:\n  - name: openai\n    <<: *defaults\n"
+        "  - name: openrouter\n    <<: *defaults\n",
+    ],
+)
+async def test_an_update_leaves_what_an_anchor_shares_alone(tmp_path: Path, text: str) -> None:
+    """Changing one provider's models gives it its own list; the others keep the shared one."""
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    await FileConfigProvider(path).update_provider("openai", {"name": "openai", "models": ["gpt-4o-mini"]})
+    models = {p["name"]: p.get("models") for p in await FileConfigProvider(path).get_providers()}
+    assert models == {"openai": ["gpt-4o-mini"], "openrouter": ["gpt-4o"]}
+    assert path.read_text().startswith(text.split("providers:")[0])  # the anchored block as written

@@ -266,6 +266,15 @@ def _new_entry(config: Mapping[str, Any]) -> CommentedMap:
     return entry
 
 
+def _shared(entry: CommentedMap, key: str, value: Any) -> bool:
+    """Whether ``entry[key]`` is not the entry's alone: an anchored node (``&m``, which ``*m``
+    repeats elsewhere) or a field merged in with ``<<: *defaults``. Changing it in place would
+    change every provider that shares it."""
+    anchored = getattr(getattr(value, "anchor", None), "value", None) is not None
+    own_keys = getattr(entry, "_ok", None)  # ruamel keeps the keys written in the entry itself here
+    return anchored or (own_keys is not None and key in entry and key not in own_keys)
+
+
 def _patch(entry: CommentedMap, config: Mapping[str, Any]) -> None:
     """Write each given field under the spelling the file already uses (``apiBase`` stays ``apiBase``)."""
     checked = check_entry({**config, "name": entry.get("name")}, Origin("the request"))
@@ -276,7 +285,9 @@ def _patch(entry: CommentedMap, config: Mapping[str, Any]) -> None:
                 continue
             key = spelled.get(field, field)
             current = entry.get(key)
-            if isinstance(current, CommentedSeq) and isinstance(value, list):
+            if _shared(entry, key, current):  # an anchor's or a merge's: the entry gets its own
+                entry[key] = value
+            elif isinstance(current, CommentedSeq) and isinstance(value, list):
                 replace_items(entry, key, value)
             elif isinstance(current, CommentedMap) and isinstance(value, dict):
                 current.clear()

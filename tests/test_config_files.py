@@ -458,3 +458,11 @@ async def test_an_update_leaves_what_an_anchor_shares_alone(tmp_path: Path, text
     models = {p["name"]: p.get("models") for p in await FileConfigProvider(path).get_providers()}
     assert models == {"openai": ["gpt-4o-mini"], "openrouter": ["gpt-4o"]}
     assert path.read_text().startswith(text.split("providers:")[0])  # the anchored block as written
+
+
+async def test_a_long_line_elsewhere_is_not_rewrapped(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    long = "x" * 5000
+    path.write_text(f"providers:\n  - name: openai\n  - name: mock\n    note: {long}\n")
+    await FileConfigProvider(path).update_provider("openai", {"name": "openai", "enabled": False})
+    assert f"    note: {long}\n" in path.read_text()

@@ -63,7 +63,7 @@ def writer(layout: Layout) -> YAML:
     yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
     yaml.explicit_start = layout.explicit_start
     yaml.version = layout.version
-    yaml.width = 4096  # never re-wrap what the user wrote
+    yaml.width = 1 << 30  # never re-wrap what the user wrote, however long a line
     return yaml
 
 

@@ -5,6 +5,7 @@ closes the upstream connection."""
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import ssl
 import time
@@ -298,6 +299,35 @@ async def test_a_key_echoed_in_an_error_body_is_masked(server: FakeServer) -> No
     chunks, _ = await _chat(server, NO_RETRY, provider_closes=False)
     error = _failure(chunks)  # asserts the key is not in the message
     assert error["code"] == "auth" and f"Incorrect API key provided: {KEY[:3]}…{KEY[-4:]}." in error["message"]
+
+
+UPSTREAM_TOO_LONG = json.dumps(  # OpenRouter passes the upstream's error body on as a string
+    {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "prompt is too long: 210000 tokens > 200000 maximum"},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "metadata", "code", "shown"),
+    [
+        (400, {"provider_name": "Anthropic", "raw": UPSTREAM_TOO_LONG}, "context_length",
+         "Provider returned error (Anthropic: prompt is too long: 210000 tokens > 200000 maximum)"),
+        (502, {"provider_name": "Mistral", "raw": {"message": "upstream overloaded"}}, "server",
+         "Provider returned error (Mistral: upstream overloaded)"),
+        (403, {"reasons": ["violence"], "flagged_input": "...", "provider_name": "OpenAI"}, "bad_request",
+         "Provider returned error (OpenAI: flagged by moderation: violence)"),
+    ],
+)  # fmt: skip
+async def test_openrouter_errors_say_what_upstream_said_and_moderation_is_not_auth(
+    server: FakeServer, status: int, metadata: dict[str, Any], code: str, shown: str
+) -> None:
+    body = {"error": {"message": "Provider returned error", "code": status, "metadata": metadata}}
+    server.enqueue(Reply.json(body, status))
+    chunks, _ = await _chat(server, NO_RETRY, "openrouter", provider_closes=False)
+    error = _failure(chunks)
+    assert error["code"] == code and error["message"] == f"openrouter ({status}): {shown}"
 
 
 async def test_connection_refused_is_a_network_error(server: FakeServer) -> None:

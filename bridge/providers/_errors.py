@@ -153,6 +153,8 @@ def _classify(
 
 
 def _pick_class(status: int, message: str, code: str | None, payload: Any) -> type[errors.ProviderError]:
+    if status == 403 and _moderated(payload):
+        return errors.BadRequestError
     if status in (401, 403) or (status == 400 and _AUTH_HINTS.search(f"{message} {payload}")):
         return errors.AuthError
     if status == 404:
@@ -184,7 +186,7 @@ def _message(payload: Any) -> str | None:
     if isinstance(error, str):
         return error
     if isinstance(error, Mapping) and isinstance(error.get("message"), str):
-        return str(error["message"])
+        return str(error["message"]) + _upstream_detail(error.get("metadata"))
     detail = payload.get("detail")
     if isinstance(detail, str):
         return detail
@@ -193,6 +195,33 @@ def _message(payload: Any) -> str | None:
     if isinstance(payload.get("message"), str):
         return str(payload["message"])
     return None
+
+
+def _upstream_detail(metadata: Any) -> str:
+    """What a router's error says beyond its own message (OpenRouter's ``metadata``): the upstream
+    provider's error (``raw``, often a JSON body in a string) and moderation's ``reasons``. Without
+    it "Provider returned error" is all a user learns, and a context overflow looks like any 400."""
+    if not isinstance(metadata, Mapping):
+        return ""
+    raw, reasons, source = metadata.get("raw"), metadata.get("reasons"), metadata.get("provider_name")
+    if isinstance(raw, str):
+        parsed = _json_or_none(raw.encode())
+        detail = (_message(parsed) if parsed is not None else None) or raw
+    elif isinstance(raw, Mapping):
+        detail = _message(raw) or json.dumps(raw)
+    elif isinstance(reasons, list) and reasons:
+        detail = "flagged by moderation: " + ", ".join(str(r) for r in reasons)
+    else:
+        return ""
+    return f" ({source}: {detail})" if isinstance(source, str) and source else f" ({detail})"
+
+
+def _moderated(payload: Any) -> bool:
+    """A router's moderation refused the input (OpenRouter: a 403 whose metadata says why): the
+    key is fine, and the user must not be told otherwise."""
+    error = payload.get("error") if isinstance(payload, Mapping) else None
+    metadata = error.get("metadata") if isinstance(error, Mapping) else None
+    return isinstance(metadata, Mapping) and ("reasons" in metadata or "flagged_input" in metadata)
 
 
 def _error_code(payload: Any) -> str | None:

@@ -5,6 +5,7 @@ result and every option. A wrong field name or encoding fails here."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,8 @@ from fake_provider.replies import BASE_PATHS, text_reply
 from bridge.errors import AuthError
 from bridge.providers import anthropic, gemini, ollama
 from bridge.providers._openai_chat import ChatDialect, build_body
+from bridge.providers.mistral import MistralProvider
+from bridge.providers.openai import OpenAIProvider
 from protocol import ChatMessage, StreamOptions, ToolSpec, validate
 
 pytestmark = pytest.mark.anyio
@@ -45,13 +48,13 @@ OPENAI_TOOL = {"type": "function", "function": {"name": "get_weather", "descript
                                                 "parameters": WEATHER["parameters"]}}  # fmt: skip
 
 
-def _openai_messages(image_part: dict[str, Any]) -> list[dict[str, Any]]:
+def _openai_messages(image_part: dict[str, Any], call_id: str = "call_1") -> list[dict[str, Any]]:
     return [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": [{"type": "text", "text": "What is this, and the weather?"}, image_part]},
         {"role": "assistant", "content": "Checking.", "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
+            {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+        {"role": "tool", "tool_call_id": call_id, "content": "18C"},
         {"role": "user", "content": "Thanks"},
     ]  # fmt: skip
 
@@ -70,7 +73,10 @@ def _openai_body(**variant: Any) -> dict[str, Any]:
 def _mistral_body() -> dict[str, Any]:
     body = _openai_body(max_tokens=50)
     del body["max_completion_tokens"], body["stream_options"]
-    body["messages"] = _openai_messages({"type": "image_url", "image_url": f"data:image/png;base64,{IMAGE}"})
+    # Mistral takes ids of 9 letters and digits: "call_1" goes as its hash
+    body["messages"] = _openai_messages(
+        {"type": "image_url", "image_url": f"data:image/png;base64,{IMAGE}"}, "bU09E4FDZ"
+    )
     return body
 
 
@@ -203,9 +209,38 @@ def test_tool_choice_in_each_api_format(
 
 
 def test_anthropic_needs_max_tokens_and_can_ask_for_thinking() -> None:
-    body = anthropic.build_body("m", [{"role": "user", "content": "hi"}], {}, {"thinking_budget": 2048})
-    assert body["max_tokens"] == anthropic.DEFAULT_MAX_TOKENS
-    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    hi: list[ChatMessage] = [{"role": "user", "content": "hi"}]
+    assert anthropic.build_body("m", hi, {}, {})["max_tokens"] == anthropic.DEFAULT_MAX_TOKENS
+    for budget in (2048, 10_000):  # the budget must stay below max_tokens: the default comes on top
+        body = anthropic.build_body("m", hi, {}, {"thinking_budget": budget})
+        assert body["max_tokens"] == anthropic.DEFAULT_MAX_TOKENS + budget
+        assert body["thinking"] == {"type": "enabled", "budget_tokens": budget}
+    assert anthropic.build_body("m", hi, {"max_tokens": 20_000}, {"thinking_budget": 10_000})["max_tokens"] == 20_000
+
+
+def test_a_conversation_from_elsewhere_continues_on_an_openai_style_api() -> None:
+    """An assistant turn that said nothing is left out (content null without tool calls is
+    refused); Mistral gets every tool call id as 9 letters and digits, a call and its result alike."""
+    turns: list[ChatMessage] = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": ""},
+        {"role": "user", "content": "go on"},
+        {"role": "assistant", "content": [
+            {"type": "tool_call", "id": "toolu_01A09q90qw90lq917835lq9", "name": "f", "arguments": {}},
+            {"type": "tool_call", "id": "call_938da9019aaf4d3991ffe825", "name": "f", "arguments": {}},
+            {"type": "tool_call", "id": "D681PevKs", "name": "f", "arguments": {}}]},
+        {"role": "tool", "content": [
+            {"type": "tool_result", "tool_call_id": "toolu_01A09q90qw90lq917835lq9", "content": "a"},
+            {"type": "tool_result", "tool_call_id": "call_938da9019aaf4d3991ffe825", "content": "b"},
+            {"type": "tool_result", "tool_call_id": "D681PevKs", "content": "c"}]},
+    ]  # fmt: skip
+    openai = build_body("m", turns, {}, OpenAIProvider.dialect)["messages"]
+    assert [m["role"] for m in openai] == ["user", "user", "assistant", "tool", "tool", "tool"]
+    assert [c["id"] for c in openai[2]["tool_calls"]] == [m["tool_call_id"] for m in openai[3:]]
+    mistral = build_body("m", turns, {}, MistralProvider.dialect)["messages"]
+    ids = [c["id"] for c in mistral[2]["tool_calls"]]
+    assert all(re.fullmatch(r"[A-Za-z0-9]{9}", i) for i in ids) and len(set(ids)) == 3
+    assert ids == [m["tool_call_id"] for m in mistral[3:]] and ids[2] == "D681PevKs"  # its own id as it was
 
 
 def test_a_turn_s_thinking_goes_back_to_anthropic_only_and_only_signed_or_redacted() -> None:
@@ -318,7 +353,7 @@ RESPONSES_BODY = {
     ],
     "temperature": 0.2, "top_p": 0.9, "max_output_tokens": 50,
     "tools": [{"type": "function", "name": "get_weather", "description": WEATHER["description"],
-               "parameters": WEATHER["parameters"]}],
+               "parameters": WEATHER["parameters"], "strict": False}],  # the Responses API's default is true
     "tool_choice": {"type": "function", "name": "get_weather"},
 }  # fmt: skip
 

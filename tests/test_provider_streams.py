@@ -56,8 +56,18 @@ def _oa_call(
     return delta
 
 
+def _ended_by_provider(message: str) -> list[StreamChunk]:
+    """A reply the provider itself ended with an error: usage, then the error chunk, then done."""
+    error: StreamChunk = {"type": "error", "code": "server", "message": message, "retryable": False, "status": None}
+    return [_tail("error")[0], error, _tail("error")[1]]
+
+
 OA_USAGE = {"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}}
 OPENAI_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
+    "finish_reason_error_says_so": (  # Mistral's FinishReason has "error"
+        Reply.sse(openai_event({"content": ""}, finish="error"), OA_USAGE, done=True),
+        _ended_by_provider("{p}: the reply ended with finish_reason 'error'"),
+    ),
     "no_arguments": (
         Reply.sse(openai_event({"tool_calls": [_oa_call(0, "call_a", "now", "")]}), openai_event(finish="tool_calls"),
                   OA_USAGE, done=True),
@@ -177,6 +187,22 @@ ANTHROPIC_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
 }  # fmt: skip
 
 GEMINI_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
+    "malformed_function_call_with_its_finish_message": (
+        Reply.sse({**gemini_event([], "MALFORMED_FUNCTION_CALL", (5, 7)),
+                   "candidates": [{"content": {"role": "model", "parts": []}, "index": 0,
+                                   "finishReason": "MALFORMED_FUNCTION_CALL",
+                                   "finishMessage": "Malformed function call: print(get_weather(city=Paris))"}]}),
+        _ended_by_provider("{p}: the model stopped with MALFORMED_FUNCTION_CALL: "
+                           "Malformed function call: print(get_weather(city=Paris))"),
+    ),
+    "numeric_finish_reasons_as_the_proto_numbers_them": (  # 6 is LANGUAGE (OTHER is 5), 7 BLOCKLIST
+        Reply.sse(gemini_event([{"text": "Hola"}], 6, (5, 7))),  # type: ignore[arg-type]
+        [{"type": "text", "text": "Hola"}, *_tail("stop")],
+    ),
+    "numeric_blocklist": (
+        Reply.sse(gemini_event([{"text": "x"}], 7, (5, 7))),  # type: ignore[arg-type]
+        [{"type": "text", "text": "x"}, *_tail("content_filter")],
+    ),
     "no_arguments": (
         Reply.sse(gemini_event([{"functionCall": {"name": "now"}}], "STOP", (5, 7))),
         [_call("now", {}), *_tail("tool_calls")],

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from bridge.errors import ProtocolError
+from bridge.errors import ProtocolError, ServerError
 from protocol import (
     ChatMessage,
     ContentPart,
@@ -111,13 +111,19 @@ def tool_call_unless_cut(call_id: str | None, name: str, arguments: Any, finish:
         raise
 
 
-def closing_chunks(finish: FinishReason, usage: tuple[int, int] | None, made_tool_calls: bool) -> list[StreamChunk]:
+def closing_chunks(
+    finish: FinishReason, usage: tuple[int, int] | None, made_tool_calls: bool, why: str | None = None
+) -> list[StreamChunk]:
     """``usage`` (once, when reported) then ``done``. APIs that say "stop" after asking for tools
-    (Gemini, Ollama) get ``tool_calls``, so a caller can rely on the finish reason alone."""
+    (Gemini, Ollama) get ``tool_calls``, so a caller can rely on the finish reason alone. A reply
+    the provider ended with an error (Gemini's MALFORMED_FUNCTION_CALL, ``finish_reason: "error"``)
+    gets the error chunk every failure has before its ``done``, saying ``why``."""
     if made_tool_calls and finish == "stop":
         finish = "tool_calls"
     chunks: list[StreamChunk] = []
     if usage is not None:  # a count below zero is noise from the server, not a number to pass on
         chunks.append({"type": "usage", "input_tokens": max(usage[0], 0), "output_tokens": max(usage[1], 0)})
+    if finish == "error":
+        chunks.append(ServerError(why or "the provider ended the reply with an error", retryable=False).to_chunk())
     chunks.append({"type": "done", "finish_reason": finish})
     return chunks

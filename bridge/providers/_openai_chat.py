@@ -14,7 +14,9 @@ so arguments that only arrive in the final event are still complete.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import string
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -43,12 +45,16 @@ _FINISH: dict[str, FinishReason] = {
 }  # fmt: skip
 
 
+_BASE62 = string.digits + string.ascii_letters
+
+
 @dataclass(frozen=True)
 class ChatDialect:
     max_tokens_field: str = "max_completion_tokens"  # OpenAI's reasoning models reject max_tokens
     image_url_as_string: bool = False  # Mistral documents {"image_url": "data:…"}
     required_tool_choice: str = "required"  # Mistral calls it "any"
     stream_usage: bool = True  # send stream_options.include_usage (Mistral reports usage anyway)
+    short_call_ids: bool = False  # Mistral takes only ids of 9 letters and digits (see _nine_alnum)
 
 
 def build_body(model: str, messages: list[ChatMessage], options: StreamOptions, dialect: ChatDialect) -> dict[str, Any]:
@@ -70,27 +76,42 @@ def build_body(model: str, messages: list[ChatMessage], options: StreamOptions, 
 
 def _messages(messages: list[ChatMessage], dialect: ChatDialect) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    call_id = _nine_alnum if dialect.short_call_ids else str
     for message in messages:
         role = message["role"]
         if role == "system":
             out.append({"role": "system", "content": text_of(message)})
         elif role == "assistant":
-            entry: dict[str, Any] = {"role": "assistant", "content": text_of(message) or None}
             calls = tool_calls_of(message)
+            if not calls and not text_of(message):  # a reply that said nothing: content null is refused
+                continue
+            entry: dict[str, Any] = {"role": "assistant", "content": text_of(message) or None}
             if calls:
                 entry["tool_calls"] = [
-                    {"id": c["id"], "type": "function",
+                    {"id": call_id(c["id"]), "type": "function",
                      "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}}
                     for c in calls
                 ]  # fmt: skip
             out.append(entry)
         else:
             for result in tool_results_of(message):
-                out.append({"role": "tool", "tool_call_id": result["tool_call_id"], "content": result["content"]})
+                out.append(
+                    {"role": "tool", "tool_call_id": call_id(result["tool_call_id"]), "content": result["content"]}
+                )
             rest = [p for p in parts_of(message) if p["type"] in ("text", "image")]
             if rest:
                 out.append({"role": "user", "content": _user_content(rest, dialect)})
     return out
+
+
+def _nine_alnum(call_id: str) -> str:
+    """A tool call id as Mistral takes it (exactly 9 of ``[a-zA-Z0-9]``): its own ids as they are,
+    another provider's (``call_…``, ``toolu_…``, made-up ones) by a hash, so that a conversation
+    begun elsewhere continues on Mistral and a call and its result still match."""
+    if len(call_id) == 9 and call_id.isascii() and call_id.isalnum():
+        return call_id
+    number = int.from_bytes(hashlib.sha256(call_id.encode()).digest()[:8], "big")
+    return "".join(_BASE62[(number // 62**i) % 62] for i in range(9))
 
 
 def _user_content(parts: Sequence[ContentPart], dialect: ChatDialect) -> str | list[dict[str, Any]]:
@@ -154,7 +175,8 @@ class ChatDecoder:
         calls = [tool_call_unless_cut(c.id, c.name, c.whole if c.whole is not None else "".join(c.arguments), finish)
                  for c in self._calls]  # fmt: skip
         chunks = [call for call in calls if call is not None]
-        return chunks + closing_chunks(finish, self._usage, bool(chunks))
+        why = f"{self._provider}: the reply ended with finish_reason {self._finish!r}"
+        return chunks + closing_chunks(finish, self._usage, bool(chunks), why)
 
     def _content(self, delta: dict[str, Any]) -> list[StreamChunk]:
         chunks: list[StreamChunk] = []

@@ -51,7 +51,7 @@ def build_body(model: str, messages: list[ChatMessage], options: StreamOptions) 
         body["max_output_tokens"] = options["max_tokens"]
     if options.get("tools"):
         body["tools"] = [
-            {"type": "function", "name": t["name"], "parameters": t["parameters"],
+            {"type": "function", "name": t["name"], "parameters": t["parameters"], "strict": False,
              **({"description": t["description"]} if "description" in t else {})}
             for t in options["tools"]
         ]  # fmt: skip

@@ -44,9 +44,12 @@ def build_body(
     model: str, messages: list[ChatMessage], options: StreamOptions, extra: dict[str, Any]
 ) -> dict[str, Any]:
     system = "\n\n".join(_text(m) for m in messages if m["role"] == "system")
+    budget = int(extra.get("thinking_budget") or 0)
+    # the budget must be below max_tokens: without a limit given, the default comes on top of it
+    default = int(extra.get("max_tokens", DEFAULT_MAX_TOKENS + budget))
     body: dict[str, Any] = {
         "model": model,
-        "max_tokens": options.get("max_tokens", int(extra.get("max_tokens", DEFAULT_MAX_TOKENS))),
+        "max_tokens": options.get("max_tokens", default),
         "messages": _messages([m for m in messages if m["role"] != "system"]),
         "stream": True,
     }
@@ -66,8 +69,8 @@ def build_body(
         body["tool_choice"] = {"type": "tool", "name": choice["name"]}
     elif choice is not None:
         body["tool_choice"] = {"type": {"auto": "auto", "required": "any", "none": "none"}[choice]}
-    if extra.get("thinking_budget"):
-        body["thinking"] = {"type": "enabled", "budget_tokens": int(extra["thinking_budget"])}
+    if budget:
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
     return body
 
 

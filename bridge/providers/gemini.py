@@ -32,16 +32,21 @@ from bridge.providers import _errors
 from bridge.providers._content import closing_chunks, parts_of, text_chunk, tool_call_chunk
 from bridge.providers._http import HTTPRequest, get_json, stream_chunks
 from bridge.providers.base import ModelConfig, Provider
+from bridge.redact import redact
 from protocol import ChatMessage, FinishReason, ModelInfo, StreamChunk, StreamOptions
 
 _FINISH: dict[str, FinishReason] = {
     "STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter", "RECITATION": "content_filter",
     "BLOCKLIST": "content_filter", "PROHIBITED_CONTENT": "content_filter", "SPII": "content_filter",
-    "IMAGE_SAFETY": "content_filter", "MALFORMED_FUNCTION_CALL": "error", "OTHER": "stop", "LANGUAGE": "stop",
+    "IMAGE_SAFETY": "content_filter", "IMAGE_PROHIBITED_CONTENT": "content_filter",
+    "IMAGE_RECITATION": "content_filter", "MALFORMED_FUNCTION_CALL": "error", "UNEXPECTED_TOOL_CALL": "error",
+    "TOO_MANY_TOOL_CALLS": "error", "OTHER": "stop", "LANGUAGE": "stop",
 }  # fmt: skip
-# google.ai.generativelanguage.v1beta.Candidate.FinishReason numbering, for enum-encoding=int.
-_FINISH_NUMBERS = ("", "STOP", "MAX_TOKENS", "SAFETY", "RECITATION", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT",
-                   "SPII", "MALFORMED_FUNCTION_CALL", "LANGUAGE", "IMAGE_SAFETY")  # fmt: skip
+# google.ai.generativelanguage.v1beta.Candidate.FinishReason numbering, for enum-encoding=int
+# (OTHER is 5 and LANGUAGE 6: the proto declares them out of order).
+_FINISH_NUMBERS = ("", "STOP", "MAX_TOKENS", "SAFETY", "RECITATION", "OTHER", "LANGUAGE", "BLOCKLIST",
+                   "PROHIBITED_CONTENT", "SPII", "MALFORMED_FUNCTION_CALL", "IMAGE_SAFETY",
+                   "UNEXPECTED_TOOL_CALL")  # fmt: skip
 
 
 def build_body(messages: list[ChatMessage], options: StreamOptions) -> dict[str, Any]:
@@ -108,6 +113,7 @@ class GenerateContentDecoder:
         self._usage: tuple[int, int] | None = None
         self._tool_calls = 0
         self._blocked = False
+        self._finish_message: str | None = None  # what the API says of a finish, when it says anything
 
     def feed(self, event: Any) -> list[StreamChunk]:
         if not isinstance(event, dict):
@@ -135,6 +141,8 @@ class GenerateContentDecoder:
                 reason = _FINISH_NUMBERS[reason] if 0 < reason < len(_FINISH_NUMBERS) else "OTHER"
             if reason:
                 self._finish = reason
+                message = candidate.get("finishMessage")
+                self._finish_message = message if isinstance(message, str) else None
         return chunks
 
     def finish(self) -> list[StreamChunk]:
@@ -142,7 +150,10 @@ class GenerateContentDecoder:
             return closing_chunks("content_filter", self._usage, False)
         if self._finish is None:
             raise ProtocolError(f"{self._provider}: the stream ended before a finishReason")
-        return closing_chunks(_FINISH.get(self._finish, "stop"), self._usage, self._tool_calls > 0)
+        why = f"{self._provider}: the model stopped with {self._finish}"
+        if self._finish_message:
+            why += f": {redact(self._finish_message)[:500]}"
+        return closing_chunks(_FINISH.get(self._finish, "stop"), self._usage, self._tool_calls > 0, why)
 
 
 class GeminiProvider(Provider):

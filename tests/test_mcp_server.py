@@ -21,6 +21,7 @@ from protocol import ChatMessage, StreamChunk, StreamOptions, validate
 
 pytestmark = pytest.mark.anyio
 MODES = ["legacy", "auto"]
+LEAKED = "sk-proj-LEAKCHECK0123456789abcdefWXYZ"  # a key pasted where another argument goes
 
 
 class _Gated(Provider):
@@ -151,6 +152,26 @@ async def test_errors_are_tool_results_that_say_what_to_do(arguments: dict[str, 
         result = await client.call_tool("chat", arguments)
     assert result.is_error
     assert message in result.content[0].text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"),
+    [
+        ("chat", {"provider": "mock", "model": "echo", "prompt": "hi", "options": LEAKED},
+         "invalid arguments: /options: Input should be a valid dictionary"),
+        ("chat", {"provider": [LEAKED], "model": "echo", "prompt": "hi"},
+         "invalid arguments: /provider: Input should be a valid string"),
+        ("compare", {"prompt": "hi", "models": LEAKED}, "invalid arguments: /models: Input should be a valid list"),
+    ],
+)  # fmt: skip
+async def test_an_argument_of_the_wrong_type_is_named_not_quoted(
+    tool: str, arguments: dict[str, Any], message: str
+) -> None:
+    """The SDK's message would quote the value (pydantic's input_value=...), and it may be a key."""
+    async with Client(_server(), mode="legacy") as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    assert result.content[0].text == message  # type: ignore[union-attr]
 
 
 async def test_compare_runs_models_side_by_side() -> None:

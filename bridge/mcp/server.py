@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, TextContent
 from mcp.types import Tool as MCPTool
+from pydantic import ValidationError
 
 from bridge.engine import Engine
 from bridge.mcp.progress import DEFAULT_HEARTBEAT_SECONDS, Progress
@@ -50,7 +52,15 @@ class BridgeServer(MCPServer[Any]):
             tool = next((t for t in await self._proxied() if t.name == name), None)
             if tool is not None:
                 return await self._call_proxied(tool, arguments, context)
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            # the SDK's message is pydantic's, which quotes each value refused (input_value='sk-…'):
+            # the value may be a key sent in the wrong place, so only where and what is said
+            problems = [f"/{'/'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.__cause__.errors()]
+            raise ToolError(f"invalid arguments: {'; '.join(problems)}") from None
 
     def add_tool_source(self, source: ToolSource) -> None:
         """Proxy the tools ``source`` returns (asked again on every list and call)."""

@@ -178,15 +178,15 @@ class MessageStream:
 
     async def _watch_stalls(self, stall: float, writer: anyio.CancelScope) -> None:
         """Every ``stall / 2`` seconds, look whether the writer still waits on the same write (slice);
-        seen so three times (so for ``stall`` seconds at least, 1.5 times that at most), the
-        peer is taken for gone: the write is given up, senders fail, and the socket is shut down,
+        seen so at three looks in a row (two intervals: so for ``stall`` seconds at least, 1.5 times
+        that at most), the peer is taken for gone: the write is given up, senders fail, and the socket is shut down,
         which ends the input too. A flag and a counter cost the writer nothing a timer would."""
         seen, sightings = -1, 0
         while True:
             await anyio.sleep(stall / 2)
             sightings = sightings + 1 if self._sending and self._sends == seen else 0
             seen = self._sends
-            if sightings >= 3:
+            if sightings >= 2:
                 break
         log.warning("the peer read nothing for %gs while a write waited on it: dropping the connection", stall)
         self._broken = TimeoutError(f"the peer read nothing for {stall:g}s")

@@ -72,6 +72,22 @@ def test_empty_prompt_is_a_usage_error(cli_env: dict[str, str]) -> None:
     assert result.returncode == 2 and "give a prompt" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("flags", "shown"),
+    [
+        (("--max-tokens", "-3"), "--max-tokens: must be at least 1"),
+        (("--max-tokens", "0"), "--max-tokens: must be at least 1"),
+        (("--temperature", "5"), "--temperature: must be at most 2"),
+        (("--temperature", "-1"), "--temperature: must be at least 0"),
+    ],
+)
+def test_chat_options_get_the_checks_the_api_applies(
+    cli_env: dict[str, str], flags: tuple[str, ...], shown: str
+) -> None:
+    result = run(cli_env, "chat", "--provider", "mock", "--model", "echo", *flags, "hi")
+    assert (result.returncode, result.stdout) == (2, "") and f"openllm-bridge: {shown}" in result.stderr
+
+
 def test_providers_lists_all_eight(cli_env: dict[str, str]) -> None:
     result = run(cli_env, "providers", "--json")
     listed = json.loads(result.stdout)["providers"]

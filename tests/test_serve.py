@@ -72,6 +72,34 @@ def test_a_live_socket_is_not_taken_over(bridge: BridgeProcess, cli_env: dict[st
     assert result.returncode == 2 and "already serving" in result.stderr and result.stdout == ""
 
 
+def _refused_start(env: dict[str, str], *args: str) -> str:
+    """``serve`` with ``args`` must stop at once with exit 2 and one line saying why (returned)."""
+    result = subprocess.run(["openllm-bridge", "serve", *args], capture_output=True, text=True, env=env, timeout=30,
+                            check=False)  # fmt: skip
+    assert (result.returncode, "Traceback" in result.stderr, result.stdout) == (2, False, ""), result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    ("where", "shown"),
+    [
+        ("missing/sub/b.sock", "cannot make the folder {d}/missing/sub for the socket: No such file or directory"),
+        ("a-file/b.sock", "cannot listen on {d}/a-file/b.sock: Not a directory"),
+        ("x" * 120 + ".sock", "bytes long: a Unix socket path takes at most 107; choose a shorter one"),
+    ],
+)
+def test_a_socket_path_that_cannot_be_used_is_a_clear_error(cli_env: dict[str, str], where: str, shown: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="ob-") as short:
+        (Path(short) / "a-file").write_text("")
+        assert shown.format(d=short) in _refused_start(cli_env, "--socket", f"{short}/{where}")
+
+
+def test_a_frame_limit_below_one_byte_is_refused(cli_env: dict[str, str]) -> None:
+    assert "--max-frame-bytes: must be a whole number above zero, got 0" in _refused_start(
+        cli_env, "--max-frame-bytes", "0"
+    )
+
+
 def test_every_request_method_answers_what_its_schema_says(keychain_bus: object, bridge: BridgeProcess) -> None:
     params: dict[str, Any] = {
         "secrets/store": {"provider": "openai", "value": "sk-test-0123456789abcdefghij", "destination": "keychain"},

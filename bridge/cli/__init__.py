@@ -101,7 +101,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BridgeError as exc:
         print(f"openllm-bridge: {redact(exc.message)}", file=sys.stderr)
         return exit_code(exc.code)
+    except BaseExceptionGroup as group:  # a server's task group: one of its tasks refused to start
+        failed, rest = group.split(BridgeError)
+        if failed is None or rest is not None:
+            raise
+        first = _first_leaf(failed)
+        print(f"openllm-bridge: {redact(first.message)}", file=sys.stderr)
+        return exit_code(first.code)
     return code
+
+
+def _first_leaf(group: BaseExceptionGroup[BridgeError]) -> BridgeError:
+    inner = group.exceptions[0]
+    return _first_leaf(inner) if isinstance(inner, BaseExceptionGroup) else inner
 
 
 # A server holding a thousand streams holds hundreds of thousands of objects, and at Python's

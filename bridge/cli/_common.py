@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,3 +25,19 @@ def make_engine() -> Engine:
 def print_json(message: Any) -> None:
     sys.stdout.write(dumps(message) + "\n")
     sys.stdout.flush()
+
+
+def positive(text: str) -> float:
+    """An argparse type: a number above zero."""
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number above zero."""
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number above zero, got {text}")
+    return value

@@ -102,7 +102,18 @@ def _request(args: argparse.Namespace, prompt: str) -> ChatRequest:
     request: ChatRequest = {"provider": args.provider, "model": args.model, "messages": messages, "options": options}
     if args.api_base:
         request["api_base"] = args.api_base
+    try:  # the checks chat/stream and MCP apply, said in the flags' names
+        validate("ChatRequest", request)
+    except SchemaError as exc:
+        flag = _FLAGS.get(exc.path, exc.path)
+        raise InvalidConfigError(f"{flag}: {exc.reason}") from exc
     return request
+
+
+_FLAGS = {
+    "/options/temperature": "--temperature", "/options/max_tokens": "--max-tokens", "/provider": "--provider",
+    "/model": "--model", "/api_base": "--api-base",
+}  # fmt: skip
 
 
 def _render(chunk: StreamChunk) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.cli import EXIT_OK
-from bridge.cli._common import print_json
+from bridge.cli._common import positive, print_json
 from bridge.errors import InvalidConfigError
 from bridge.runtime import add_host_options, host_from_args, open_runtime
 
@@ -23,7 +23,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--http", action="store_true", help="serve streamable HTTP on 127.0.0.1 instead of stdio")
     p.add_argument("--port", type=int, default=0, help="HTTP port (default: any free port; the URL is printed)")
     p.add_argument(
-        "--heartbeat", type=_positive, default=5.0, metavar="SECONDS",
+        "--heartbeat", type=positive, default=5.0, metavar="SECONDS",
         help="send a progress notification when a running tool was silent this long (default: 5)",
     )  # fmt: skip
     p.add_argument(
@@ -48,13 +48,6 @@ async def run(args: argparse.Namespace) -> int:
         else:
             await serve_stdio(server)
     return EXIT_OK
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
 
 
 def _load(path: Path) -> Any:

@@ -18,7 +18,7 @@ import anyio
 import anyio.abc
 
 from bridge.cli import EXIT_OK
-from bridge.cli._common import print_json
+from bridge.cli._common import positive_int, print_json
 from bridge.rpc import DEFAULT_MAX_FRAME
 from bridge.runtime import add_host_options, host_from_args, open_runtime
 from bridge.server import BridgeApi, UnixServer, socket_path
@@ -28,7 +28,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("serve", parents=[common], help="serve the bridge API (JSON-RPC) on a Unix socket")
     p.add_argument("--socket", metavar="PATH", help="default: under $XDG_RUNTIME_DIR, else a private temp dir")
     p.add_argument("--token", help="require this token (bridge/authenticate); default: env OPENLLM_BRIDGE_TOKEN")
-    p.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME, metavar="N",
+    p.add_argument("--max-frame-bytes", type=positive_int, default=DEFAULT_MAX_FRAME, metavar="N",
                    help=f"refuse messages larger than this (default {DEFAULT_MAX_FRAME})")  # fmt: skip
     add_host_options(p)
     p.set_defaults(handler=run, event_loop="uvloop")

@@ -34,11 +34,15 @@ from bridge.server.api import BridgeApi
 from bridge.server.transport import StreamProtocol, TransportStream
 
 log = logging.getLogger("openllm.server")
+MAX_SOCKET_PATH = 107  # bytes: sockaddr_un's sun_path is 108, with the closing NUL
 
 
 def _private_dir(path: Path) -> Path:
     """``path`` as a directory only we can enter (created 0700; an existing one is checked)."""
-    path.mkdir(mode=0o700, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:  # its own parent missing, or not ours to write in
+        raise errors.InvalidConfigError(f"cannot make the folder {path} for the socket: {exc.strerror or exc}") from exc
     info = path.stat()
     if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
         raise errors.InvalidConfigError(f"{path} must be a directory owned by you with mode 0700")
@@ -50,6 +54,11 @@ def socket_path(requested: str | None) -> Iterator[Path]:
     """Where to listen; a default directory we made is removed again afterwards."""
     if requested:
         path = Path(requested).absolute()
+        if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+            raise errors.InvalidConfigError(
+                f"{path} is {len(os.fsencode(path))} bytes long: a Unix socket path takes at most "
+                f"{MAX_SOCKET_PATH}; choose a shorter one"
+            )
         if not path.parent.exists():
             _private_dir(path.parent)
         _clear_stale(path)
@@ -108,7 +117,12 @@ class UnixServer:
 
             old_umask = os.umask(0o177)
             try:
-                server = await loop.create_unix_server(lambda: StreamProtocol(accepted), str(self.path), backlog=1024)
+                try:
+                    server = await loop.create_unix_server(
+                        lambda: StreamProtocol(accepted), str(self.path), backlog=1024
+                    )
+                except OSError as exc:
+                    raise errors.InvalidConfigError(f"cannot listen on {self.path}: {exc.strerror or exc}") from exc
                 os.chmod(self.path, 0o600)
             finally:
                 os.umask(old_umask)

@@ -137,3 +137,18 @@ def test_classify_agrees_with_the_schemas(message: Any) -> None:
     else:
         assert isinstance(kind, Invalid)
         assert not any(is_valid(t, message) for t in ("Request", "Notification", "SuccessResponse", "ErrorResponse"))
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        b"Content-Length: 2\n\n{}Content-Length: 2\r\nContent-Type: application/json\n\n[]",  # LF-only headers
+        b"\xef\xbb\xbf{}\n[]\n",  # a byte order mark before NDJSON
+        b"\xef\xbb\xbfContent-Length: 2\r\n\r\n{}Content-Length: 2\r\n\r\n[]",  # and before a header block
+    ],
+)
+def test_lax_writers_are_understood_not_left_waiting(wire: bytes) -> None:
+    """Each read as it would come, and byte by byte: the two messages, not a wait for more."""
+    assert FrameDecoder().feed(wire) == [{}, []]
+    decoder = FrameDecoder()
+    assert [m for i in range(len(wire)) for m in decoder.feed(wire[i : i + 1])] == [{}, []]

@@ -3,18 +3,20 @@
 Two framings share one connection format:
 
 - ``content-length``: ``Content-Length: N\\r\\n\\r\\n`` then N bytes of UTF-8 JSON, the way
-  vscode-jsonrpc writes it. Headers are parsed case-insensitively in any order; a
-  ``Content-Type`` header is accepted (its charset must be UTF-8); N counts bytes, not characters.
+  vscode-jsonrpc writes it. Headers are parsed case-insensitively in any order, their lines
+  ended by CRLF or, from a lax writer, LF alone; a ``Content-Type`` header is accepted (its
+  charset must be UTF-8); N counts bytes, not characters.
 - ``ndjson``: one JSON value per ``\\n``-terminated line (the MCP stdio style). Lines are split on
   ``\\n`` only; U+2028 and friends are legal inside JSON strings.
 
 A server detects the framing from the first byte of a connection (``{`` or ``[`` means NDJSON,
-anything else starts a header block); a client picks it. :class:`FrameDecoder` is fed whatever the
-socket gave (a header and its body may arrive in separate reads, a read may hold several frames)
-and returns finished messages. A frame is never buffered beyond ``max_frame``: a Content-Length
-above it, or an NDJSON line that grows past it, is a fatal :class:`FramingError` raised before the
-body is read, so a 1 GiB announcement costs nothing. A body that is not JSON is only a
-:class:`MalformedMessage` (the framing still holds; the peer gets a parse error and goes on).
+anything else starts a header block; a UTF-8 byte order mark before it is skipped); a client
+picks it. :class:`FrameDecoder` is fed whatever the socket gave (a header and its body may arrive
+in separate reads, a read may hold several frames) and returns finished messages. A frame is
+never buffered beyond ``max_frame``: a Content-Length above it, or an NDJSON line that grows past
+it, is a fatal :class:`FramingError` raised before the body is read, so a 1 GiB announcement costs
+nothing. A body that is not JSON is only a :class:`MalformedMessage` (the framing still holds; the
+peer gets a parse error and goes on).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ Framing = Literal["content-length", "ndjson"]
 DEFAULT_MAX_FRAME = 16 * 1024 * 1024
 MAX_HEADER_BLOCK = 8 * 1024
 _HEADER_END = b"\r\n\r\n"
+_BOM = b"\xef\xbb\xbf"
 _DIGITS = re.compile(rb"[0-9]{1,19}")
 
 
@@ -84,10 +87,19 @@ def encode(message_json: str | bytes, framing: Framing) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
+def _header_end(buffer: bytearray) -> tuple[int, int]:
+    """Where the header block ends and how long its blank line is: ``\r\n\r\n`` as the spec says,
+    or ``\n\n`` from a writer that ends lines with LF alone (-1 while neither has come)."""
+    crlf, lf = buffer.find(_HEADER_END), buffer.find(b"\n\n")
+    if lf >= 0 and (crlf < 0 or lf < crlf):
+        return lf, 2
+    return crlf, len(_HEADER_END)
+
+
 def _content_length(block: bytes, max_frame: int) -> int:
     """The body length a header block announces; raises :class:`FramingError` on anything else."""
     length: int | None = None
-    for line in block.split(b"\r\n"):
+    for line in block.replace(b"\r\n", b"\n").split(b"\n"):
         name, colon, value = line.partition(b":")
         if not colon:
             raise FramingError(f"malformed header line {line[:60]!r}")
@@ -142,6 +154,10 @@ class FrameDecoder:
             raise
 
     def _detect(self) -> bool:
+        if self._buffer.startswith(_BOM):  # a UTF-8 byte order mark some writers put first
+            del self._buffer[: len(_BOM)]
+        elif _BOM.startswith(self._buffer):  # the first bytes of one, perhaps: wait for the rest
+            return False
         skipped = len(self._buffer) - len(self._buffer.lstrip(b" \t\r\n"))
         del self._buffer[:skipped]
         if not self._buffer:
@@ -172,7 +188,7 @@ class FrameDecoder:
         out: list[Any] = []
         while True:
             if self._body_length is None:
-                end = self._buffer.find(_HEADER_END)
+                end, separator = _header_end(self._buffer)
                 if end < 0:
                     if len(self._buffer) > MAX_HEADER_BLOCK:
                         raise FramingError(f"a header block longer than {MAX_HEADER_BLOCK} bytes")
@@ -180,7 +196,7 @@ class FrameDecoder:
                 if end > MAX_HEADER_BLOCK:
                     raise FramingError(f"a header block longer than {MAX_HEADER_BLOCK} bytes")
                 self._body_length = _content_length(bytes(self._buffer[:end]), self.max_frame)
-                del self._buffer[: end + len(_HEADER_END)]
+                del self._buffer[: end + separator]
             if len(self._buffer) < self._body_length:
                 return out
             body = bytes(self._buffer[: self._body_length])

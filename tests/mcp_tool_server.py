@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 server = MCPServer("test-tools")
@@ -29,6 +29,18 @@ def broken(reason: str) -> str:
     raise ToolError(reason)
 
 
+@server.tool()
+def picture() -> Image:
+    """An image and no text (the bridge names it in the result instead of passing it on)."""
+    return Image(data=b"\x89PNG\r\n\x1a\n", format="png")
+
+
+def silent() -> None:
+    """``--silent``: a server that reads and never answers, not even initialize."""
+    for _ in sys.stdin:
+        pass
+
+
 def wedged() -> None:
     """``--wedged``: a server that answers initialize, then nothing (hung on a lock, say)."""
     for line in sys.stdin:
@@ -40,4 +52,4 @@ def wedged() -> None:
 
 
 if __name__ == "__main__":
-    wedged() if sys.argv[1:] == ["--wedged"] else server.run()
+    {"--wedged": wedged, "--silent": silent}.get(sys.argv[1] if sys.argv[1:] else "", server.run)()

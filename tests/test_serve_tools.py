@@ -42,7 +42,7 @@ def test_mcp_servers_configured_in_config_yaml_are_tool_sources(
     server = {"name": "tests", "command": sys.executable, "args": [str(ROOT / "tests" / "mcp_tool_server.py")]}
     user = {"tools": {"exclude": ["tests__echo"]}, "settings": {"trustedWorkspaces": [str(workspace)]}}
     (openllm_home / "config.yaml").write_text(json.dumps(user), encoding="utf-8")
-    workspace_tools = {"exclude": ["tests__broken"], "mcp_servers": [server]}  # its exclude replaces the user's
+    workspace_tools = {"exclude": ["tests__broken", "tests__picture"], "mcp_servers": [server]}  # replaces the user's
     (workspace / ".openllm" / "config.yaml").write_text(json.dumps({"tools": workspace_tools}), encoding="utf-8")
     with serve(cli_env, tmp_path, cwd=workspace) as bridge:
         peer = NdjsonPeer(bridge.connect())

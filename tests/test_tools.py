@@ -12,10 +12,13 @@ import anyio
 import pytest
 
 from bridge.errors import InvalidConfigError, ToolError
-from bridge.tools import LocalTools, McpServerSpec, McpToolSource, ToolFilter, ToolRegistry, ToolSettings
+from bridge.tools import LocalTools, McpServerSpec, McpToolSource, Tool, ToolFilter, ToolRegistry, ToolSettings
+from bridge.tools.base import ToolResult
+from bridge.tools.registry import MAX_RESULT_CHARS
 
 OBJECT: dict[str, Any] = {"type": "object", "properties": {"text": {"type": "string"}}}
 MCP_SERVER = str(Path(__file__).with_name("mcp_tool_server.py"))
+KEY = "sk-proj-TOOLLEAK0123456789abcdefWXYZ"
 
 
 def local_tools() -> LocalTools:
@@ -117,7 +120,9 @@ async def test_mcp_server_tools_are_prefixed_listed_and_called() -> None:
     server = McpServerSpec("files", sys.executable, (MCP_SERVER,))
     async with ToolRegistry([local_tools(), McpToolSource(server)], ToolFilter(exclude=("shell_*",))) as registry:
         names = [t.name for t in await registry.tools()]
-        assert names == ["echo", "files__shout", "files__echo", "files__broken"]
+        assert names == ["echo", "files__shout", "files__echo", "files__broken", "files__picture"]
+        picture = await registry.call("files__picture", {})  # named, not an empty success
+        assert picture.text == "[image/png, 8 bytes omitted: the bridge passes tools' text only]"
         assert (await registry.call("files__shout", {"text": "hi"})).text == "HI"
         assert (await registry.call("files__echo", {"text": "hi"})).text == "mcp echo: hi"
         assert (await registry.call("echo", {"text": "hi"})).text == "hi"
@@ -132,6 +137,43 @@ async def test_an_mcp_server_that_does_not_start_offers_nothing(caplog: pytest.L
         async with ToolRegistry([local_tools(), McpToolSource(server)]) as registry:
             assert [t.name for t in await registry.tools()] == ["echo", "shell_run"]
     assert "MCP server ghost did not start" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_an_mcp_server_that_never_answers_initialize_does_not_hold_up_the_rest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    silent = McpToolSource(McpServerSpec("silent", sys.executable, (MCP_SERVER, "--silent")), start_timeout=0.5)
+    with caplog.at_level(logging.ERROR, logger="openllm.tools.mcp"), anyio.fail_after(20):
+        async with ToolRegistry([local_tools(), silent]) as registry:
+            assert [t.name for t in await registry.tools()] == ["echo", "shell_run"]
+    assert "MCP server silent did not start: MCPError: Request 'initialize' timed out" in caplog.text
+
+
+class RefusingSource:
+    """A source whose refusal quotes what the tool was given, and a tool whose result is huge."""
+
+    name = "refusing"
+
+    async def list_tools(self) -> list[Tool]:
+        return [Tool(n, "", {"type": "object"}, self.name, n) for n in ("refuse", "flood")]
+
+    async def call_tool(self, tool: Tool, arguments: dict[str, Any]) -> ToolResult:
+        if tool.name == "refuse":
+            raise ToolError(f"the editor host refused refuse: 401 for key {KEY}")
+        return ToolResult("x" * 250_000)
+
+
+@pytest.mark.anyio
+async def test_a_source_s_refusal_is_masked_and_a_huge_result_is_cut() -> None:
+    registry = ToolRegistry([RefusingSource()])
+    with pytest.raises(ToolError) as refused:
+        await registry.call("refuse", {})
+    assert KEY not in refused.value.message and "401 for key sk-…" in refused.value.message
+    flood = await registry.call("flood", {})
+    assert flood.text == "x" * MAX_RESULT_CHARS + (
+        f"\n[cut: the tool returned 250,000 characters, the first {MAX_RESULT_CHARS:,} are above]"
+    )
 
 
 @pytest.mark.anyio

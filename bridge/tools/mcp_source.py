@@ -6,8 +6,9 @@ name. The ``mcp`` SDK is imported here, when a source is entered, and nowhere on
 JSON-RPC path (it costs about 0.4 s to import).
 
 A source is an async context manager: entering it starts the server and opens a session that
-lives until exit. A server that fails to start is logged and offers no tools; a call to a
-server that has gone away raises ``tool_error``.
+lives until exit. A server that fails to start, or does not answer ``initialize`` within
+``start_timeout``, is logged and offers no tools; a call to a server that has gone away raises
+``tool_error``. Content other than text (an image, a resource) is named in the result, not sent.
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("openllm.tools.mcp")
 
 SEPARATOR = "__"
+CALL_TIMEOUT = 3600.0  # a tool may work long; the tool loop (and an agent) set the real limit per call
 
 
 class McpToolSource:
-    def __init__(self, server: McpServerSpec) -> None:
+    def __init__(self, server: McpServerSpec, *, start_timeout: float = 10.0) -> None:
+        """``start_timeout``: how long the server may take to start and answer ``initialize``."""
         self.server = server
         self.name = f"mcp:{server.name}"
+        self.start_timeout = start_timeout
         self._client: Client | None = None
         self._stack: AsyncExitStack | None = None
 
@@ -48,11 +52,13 @@ class McpToolSource:
             cwd=self.server.cwd,
         )
         stack = AsyncExitStack()
-        try:
-            self._client = await stack.enter_async_context(Client(params, mode="legacy"))
+        try:  # the read timeout bounds initialize, so a server that never answers does not stop the bridge
+            client = Client(params, mode="legacy", read_timeout_seconds=self.start_timeout)
+            self._client = await stack.enter_async_context(client)
         except Exception as exc:  # a broken server must not stop the bridge or the other sources
+            self._client = None
             await stack.aclose()
-            log.error("MCP server %s did not start: %s", self.server.name, redact(f"{type(exc).__name__}: {exc}"))
+            log.error("MCP server %s did not start: %s", self.server.name, redact(_why(exc)))
             return self
         self._stack = stack
         return self
@@ -85,10 +91,26 @@ class McpToolSource:
         if self._client is None:
             raise ToolError(f"MCP server {self.server.name} is not running")
         try:
-            result = await self._client.call_tool(tool.source_name, arguments)
+            result = await self._client.call_tool(tool.source_name, arguments, read_timeout_seconds=CALL_TIMEOUT)
         except Exception as exc:
             raise ToolError(redact(f"MCP server {self.server.name} failed on {tool.source_name}: {exc}")) from exc
         from mcp.types import TextContent
 
-        texts = [block.text for block in result.content if isinstance(block, TextContent)]
+        texts = [block.text if isinstance(block, TextContent) else _omitted(block) for block in result.content]
         return ToolResult("\n".join(texts), is_error=result.is_error)
+
+
+def _omitted(block: Any) -> str:
+    """What a model reads for content it is not given (an image, audio, a resource): that there
+    was some, not an empty success."""
+    kind = getattr(block, "mime_type", None) or getattr(block, "type", "content")
+    data = getattr(block, "data", None)
+    size = f", {len(data) * 3 // 4 - data[-2:].count('=')} bytes" if isinstance(data, str) else ""  # base64
+    return f"[{kind}{size} omitted: the bridge passes tools' text only]"
+
+
+def _why(exc: BaseException) -> str:
+    """The first real failure inside the SDK's task groups (not "unhandled errors in a TaskGroup")."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"

@@ -10,7 +10,8 @@ After that, the configured :class:`ToolFilter` applies; a name offered by two so
 the first source (the host before MCP servers, in the order given) and the clash is logged.
 A source that cannot be reached (host down, MCP server crashed) or does not list its tools in
 time (``list_timeout``) is skipped with a warning, so one broken source does not take the
-others' tools away.
+others' tools away. A result, or a source's error, has keys masked, and a result longer than
+:data:`MAX_RESULT_CHARS` is cut there with a note saying so.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from protocol import ToolSpec
 log = logging.getLogger("openllm.tools")
 
 INTERNAL_PREFIX = "openllm_"
+MAX_RESULT_CHARS = 100_000  # about 25,000 tokens: what one tool result may put before a model
 
 
 def is_internal_tool(name: str, flagged: bool = False) -> bool:
@@ -113,6 +115,18 @@ class ToolRegistry:
         if tool is None:
             raise ToolError(f"no tool named {name!r} is available")
         source = next(s for s in self.sources if s.name == tool.source)
-        result = await source.call_tool(tool, arguments)
-        text = redact(result.text)  # a key a tool read or echoed does not reach the model or the log
+        try:
+            result = await source.call_tool(tool, arguments)
+        except ToolError as exc:  # a source's refusal may quote what the tool saw, a key among it
+            raise ToolError(redact(exc.message)) from exc
+        text = _within_limit(redact(result.text))  # a key a tool read or echoed reaches neither model nor log
         return result if text == result.text else dataclasses.replace(result, text=text)
+
+
+def _within_limit(text: str) -> str:
+    """At most :data:`MAX_RESULT_CHARS` of a result: the rest would go into every later request
+    of the conversation (a 20 MiB file read whole), past what any model takes."""
+    if len(text) <= MAX_RESULT_CHARS:
+        return text
+    note = f"[cut: the tool returned {len(text):,} characters, the first {MAX_RESULT_CHARS:,} are above]"
+    return f"{text[:MAX_RESULT_CHARS]}\n{note}"

@@ -352,3 +352,11 @@ def test_the_client_comes_from_the_spawners_environment_or_options() -> None:
         HostClient.from_environment(
             {"OPENLLM_HOST_SOCKET": "/s", "OPENLLM_HOST_TOKEN": "t", "OPENLLM_HOST_FRAMING": "x"}
         )
+
+
+@pytest.mark.anyio
+async def test_host_tool_content_other_than_text_is_named_not_dropped() -> None:
+    png = {"type": "image", "mimeType": "image/png", "data": "iVBORw0KGgo="}  # 8 bytes, base64
+    client: Any = AnswersWith({"content": [{"type": "text", "text": "the chart:"}, png]})
+    result = await HostToolSource(client).call_tool(Tool("chart", "", {}, "host", "chart"), {})
+    assert result.text == "the chart:\n[image/png, 8 bytes omitted: the bridge passes tools' text only]"

@@ -22,6 +22,7 @@ from bridge.host.client import HostClient
 from bridge.redact import Secret
 from bridge.rpc import RemoteError
 from bridge.tools import Tool, ToolResult
+from bridge.tools.base import omitted
 from bridge.types import Availability, ResolvedSecret
 from protocol import ProviderConfig
 
@@ -163,8 +164,11 @@ class HostToolSource:
             answer = await self.client.request("tools/call", params, timeout=self.call_timeout)
         except RemoteError as exc:
             raise errors.ToolError(f"the editor host refused {tool.source_name}: {exc.message}") from exc
-        content = _items(answer, "content", "tools/call")
-        text = "\n".join(c["text"] for c in content if isinstance(c, dict) and isinstance(c.get("text"), str))
+        content = [c for c in _items(answer, "content", "tools/call") if isinstance(c, dict)]
+        text = "\n".join(
+            c["text"] if isinstance(c.get("text"), str) else omitted(c.get("mimeType") or c.get("type"), c.get("data"))
+            for c in content
+        )
         return ToolResult(text, is_error=bool(isinstance(answer, dict) and answer.get("isError")))
 
 

@@ -47,6 +47,15 @@ class ToolResult:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
+def omitted(kind: str | None, base64_data: Any = None) -> str:
+    """What a model reads for content it is not given (an image, audio, a resource): that there
+    was some, not an empty success."""
+    size = ""
+    if isinstance(base64_data, str):
+        size = f", {len(base64_data) * 3 // 4 - base64_data[-2:].count('=')} bytes"
+    return f"[{kind or 'content'}{size} omitted: the bridge passes tools' text only]"
+
+
 class ToolSource(Protocol):
     """A place tools come from. ``list_tools`` includes internal tools, flagged; ``call_tool``
     takes the tool as listed. Failures to reach the source raise a BridgeError

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.errors import ToolError
 from bridge.redact import redact
-from bridge.tools.base import Tool, ToolResult
+from bridge.tools.base import Tool, ToolResult, omitted
 from bridge.tools.settings import McpServerSpec
 
 if TYPE_CHECKING:
@@ -96,17 +96,13 @@ class McpToolSource:
             raise ToolError(redact(f"MCP server {self.server.name} failed on {tool.source_name}: {exc}")) from exc
         from mcp.types import TextContent
 
-        texts = [block.text if isinstance(block, TextContent) else _omitted(block) for block in result.content]
+        texts = [
+            block.text
+            if isinstance(block, TextContent)
+            else omitted(getattr(block, "mime_type", None) or block.type, getattr(block, "data", None))
+            for block in result.content
+        ]
         return ToolResult("\n".join(texts), is_error=result.is_error)
-
-
-def _omitted(block: Any) -> str:
-    """What a model reads for content it is not given (an image, audio, a resource): that there
-    was some, not an empty success."""
-    kind = getattr(block, "mime_type", None) or getattr(block, "type", "content")
-    data = getattr(block, "data", None)
-    size = f", {len(data) * 3 // 4 - data[-2:].count('=')} bytes" if isinstance(data, str) else ""  # base64
-    return f"[{kind}{size} omitted: the bridge passes tools' text only]"
 
 
 def _why(exc: BaseException) -> str:

@@ -77,7 +77,11 @@ class LoopOutcome:
     rounds: int = 0
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
-    limit_reached: bool = False
+    unrun: list[ToolCallChunk] = field(default_factory=list)  # the calls left when max_rounds was reached
+
+    @property
+    def limit_reached(self) -> bool:
+        return bool(self.unrun)
 
 
 class LoopStream:
@@ -172,8 +176,9 @@ class ChatOrchestrator:
                     if turn.finish == "error":
                         return
                     if not turn.calls or outcome.rounds >= self.max_rounds:
-                        outcome.limit_reached = bool(turn.calls)
-                        outcome.messages.append({"role": "assistant", "content": turn.text})
+                        outcome.unrun = list(turn.calls)  # the caller's to run, or to show: not dropped
+                        last = turn.message() if turn.calls else {"role": "assistant", "content": turn.text}
+                        outcome.messages.append(last)
                         await self._finish(send, outcome, "tool_calls" if turn.calls else turn.finish)
                         return
                     if options.get("tool_choice") not in (None, "auto", "none"):

@@ -49,8 +49,12 @@ def test_mcp_servers_configured_in_config_yaml_are_tool_sources(
         try:
             listing = _ask(peer, 1, "tools/list", {})[-1]["result"]
             messages = _ask(peer, 2, "chat/stream", CHAT)
+            limited = _ask(peer, 3, "chat/stream", {**CHAT, "max_tool_rounds": 1})[-1]["result"]
         finally:
             peer.close()
+    # at the round limit the calls the model still asked for are in the answer, not dropped
+    assert limited["finish_reason"] == "tool_calls"
+    assert [p["name"] for p in limited["message"]["content"] if p["type"] == "tool_call"] == ["tests__shout"]
     validate("ToolsListResult", listing)
     assert [t["name"] for t in listing["tools"]] == ["tests__shout", "tests__echo"]
     chunks = [m["params"]["chunk"] for m in messages if m.get("method") == "chat/chunk"]

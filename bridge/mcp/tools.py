@@ -91,6 +91,7 @@ class _Reply:
                         await progress.report(chunk["text"])
                 if isinstance(chunks, LoopStream):
                     self.turns = chunks.outcome.messages
+                    self.turn.calls += chunks.outcome.unrun  # stopped at the round limit: shown, not dropped
         except errors.BridgeError as exc:  # raised before streaming: unknown provider, missing key, ...
             self.error = {**exc.to_chunk(), "message": redact(exc.message)}
 

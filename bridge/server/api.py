@@ -24,7 +24,7 @@ from typing import Any, cast
 from bridge import errors
 from bridge.engine import Engine
 from bridge.host import HostClient
-from bridge.orchestrator import Approval, ChatOrchestrator
+from bridge.orchestrator import Approval, ChatOrchestrator, LoopStream
 from bridge.rpc import MethodTable, RequestContext
 from bridge.server.session import Session
 from bridge.settings_api import SettingsAPI
@@ -164,6 +164,8 @@ class BridgeApi:
                     turn.next_round()  # the loop runs it: the answer is the turn after the last call
                 else:
                     turn.take(chunk)
+            if isinstance(chunks, LoopStream):  # stopped at max_tool_rounds: the calls it did not run
+                turn.calls += chunks.outcome.unrun
         return {"message": turn.message(), "finish_reason": turn.finish, "usage": turn.usage}
 
 

@@ -135,6 +135,20 @@ async def test_a_hung_secret_service_times_out(own_keyring: SessionBus) -> None:
         await store.get("openai")
 
 
+async def test_where_a_key_is_says_the_keychain_could_not_be_asked_not_just_no_key(own_keyring: SessionBus) -> None:
+    assert own_keyring.keyring_pid is not None
+    store = KeychainSecretStore(timeout=1.0)
+    await store.store("openai", Secret(KEY))
+    os.kill(own_keyring.keyring_pid, signal.SIGSTOP)
+    with anyio.fail_after(10):
+        location = await UnifiedSecretResolver(keychain=store).locate("openai")
+    assert not location["found"]  # the key is there, but the keychain answers nothing: say so
+    assert location.get("unreachable") == [
+        "keychain: the keychain did not answer within 1 s (is it locked and waiting for a password prompt?); "
+        "unlock it, or keep the key in an environment variable"
+    ]
+
+
 @pytest.mark.parametrize(
     "backend",
     ["keyring.backends.null.Keyring", "keyring.backends.fail.Keyring", "keyring.backends.chainer.ChainerBackend"],

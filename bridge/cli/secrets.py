@@ -59,10 +59,12 @@ async def where(args: argparse.Namespace) -> int:
         return EXIT_OK
     for loc in locations:
         if not loc["found"]:
-            print(f"{loc['provider']:<11} no key")
-            continue
-        also = f"  (also in {', '.join(loc['also_in'])})" if loc["also_in"] else ""
-        print(f"{loc['provider']:<11} {loc['detail']}  {loc['masked']}{also}")
+            print(f"{loc['provider']:<11} no key" + (" found" if loc.get("unreachable") else ""))
+        else:
+            also = f"  (also in {', '.join(loc['also_in'])})" if loc["also_in"] else ""
+            print(f"{loc['provider']:<11} {loc['detail']}  {loc['masked']}{also}")
+        for place in loc.get("unreachable", []):
+            print(f"{'':<11} could not ask {place}")
     return EXIT_OK
 
 

@@ -85,7 +85,7 @@ class UnifiedSecretResolver:
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         found = None
-        for lookup in await self._lookups(provider):
+        for _, lookup in await self._lookups(provider):
             found = await _ask(lookup)
             if found is not None:
                 break
@@ -93,10 +93,20 @@ class UnifiedSecretResolver:
         return found
 
     async def locate(self, provider: str) -> SecretLocation:
-        """Where ``provider``'s key is, and every lower place that also has one; never the value."""
-        hits = [hit for lookup in await self._lookups(provider) if (hit := await _ask(lookup)) is not None]
+        """Where ``provider``'s key is, every lower place that also has one, and the places that
+        could not be asked now (a locked or hung keychain: the key may be there); never the value."""
+        hits: list[ResolvedSecret] = []
+        unreachable: list[str] = []
+        for place, lookup in await self._lookups(provider):
+            try:
+                hit = await lookup()
+            except BridgeError as exc:
+                unreachable.append(f"{place}: {exc.message}")
+                continue
+            if hit is not None:
+                hits.append(hit)
         first = hits[0] if hits else None
-        return {
+        location: SecretLocation = {
             "provider": provider,
             "found": first is not None,
             "source": first.source if first else None,  # type: ignore[typeddict-item]
@@ -104,33 +114,36 @@ class UnifiedSecretResolver:
             "masked": mask(first.value.reveal()) if first else None,
             "also_in": [hit.detail for hit in hits[1:]],
         }
+        if unreachable:
+            location["unreachable"] = unreachable
+        return location
 
     async def locations(self) -> list[SecretLocation]:
         """Every provider that needs a key or has one."""
         located = [await self.locate(spec.id) for spec in self.registry]
         return [loc for loc, spec in zip(located, self.registry, strict=True) if spec.needs_key or loc["found"]]
 
-    async def _lookups(self, provider: str) -> list[_Lookup]:
-        """The places to look, in order, each as the call that looks there."""
+    async def _lookups(self, provider: str) -> list[tuple[str, _Lookup]]:
+        """The places to look, in order, each named, with the call that looks there."""
         self.registry.get(provider)  # an unknown provider is an error, not a miss
         settings = await self.settings()
         names = env_names(self.registry, provider)
         named = await self._named_variable(provider)
-        lookups: list[_Lookup] = []
+        lookups: list[tuple[str, _Lookup]] = []
         if self.memory is not None:
-            lookups.append(_getter(self.memory, provider))
+            lookups.append(("memory", _getter(self.memory, provider)))
         if named and self.env is not None:
-            lookups.append(_named(self.env, (named,)))
+            lookups.append(("env", _named(self.env, (named,))))
         if named and self.dotenv is not None and settings.check_dotenv:
-            lookups.append(_named(self.dotenv, (named,)))
+            lookups.append(("dotenv", _named(self.dotenv, (named,))))
         if self.env is not None and settings.check_environment:
-            lookups.append(_named(self.env, names))
+            lookups.append(("env", _named(self.env, names)))
         if self.dotenv is not None and settings.check_dotenv:
-            lookups.append(_named(self.dotenv, names))
+            lookups.append(("dotenv", _named(self.dotenv, names)))
         for slot in self._primary_order(settings):
             store = self.host if slot == "host" else self.keychain
             if store is not None:
-                lookups.append(_getter(store, provider))
+                lookups.append((slot, _getter(store, provider)))
         return lookups
 
     async def _named_variable(self, provider: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Generated from schemas/api-config.schema.json (sha256 33e54f11c41a866be0f4ac13d8a652e6304c198b3a635d0102a9877ed9b8fb71); do not edit.
+"""Generated from schemas/api-config.schema.json (sha256 4db27a78be14ec39714176282354aeed31dd97b33a39972c571bc2201851d473); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -60,6 +60,7 @@ class SecretLocation(TypedDict):
     detail: str | None
     masked: str | None
     also_in: list[str]
+    unreachable: NotRequired[list[str]]
 
 
 class SecretsListResult(TypedDict):

@@ -1,4 +1,4 @@
-// Generated from schemas/api-config.schema.json (sha256 33e54f11c41a866be0f4ac13d8a652e6304c198b3a635d0102a9877ed9b8fb71); do not edit.
+// Generated from schemas/api-config.schema.json (sha256 4db27a78be14ec39714176282354aeed31dd97b33a39972c571bc2201851d473); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 import type { ProviderConfig } from './core.ts';
@@ -50,6 +50,8 @@ export interface SecretLocation {
   masked: string | null;
   /** Lower-priority places that also hold a key (shadowed). */
   also_in: string[];
+  /** Places that could not be asked now, with why (a locked or hung keychain, the host away): the key may be there. Absent when every place answered. */
+  unreachable?: string[];
 }
 
 export interface SecretsListResult {

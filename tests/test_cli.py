@@ -65,6 +65,8 @@ def test_stream_error_exit_code_and_chunks(cli_env: dict[str, str]) -> None:
     chunks = [json.loads(line) for line in result.stdout.splitlines()]
     assert chunks[0]["code"] == "rate_limited" and chunks[-1] == {"type": "done", "finish_reason": "error"}
     assert "rate_limited" in result.stderr
+    plain = run(cli_env, "chat", "--provider", "mock", "--model", "error", "rate_limited")
+    assert (plain.returncode, plain.stdout) == (1, "")  # no reply: not even an empty line on stdout
 
 
 def test_empty_prompt_is_a_usage_error(cli_env: dict[str, str]) -> None:

@@ -125,8 +125,6 @@ def _render(chunk: StreamChunk) -> None:
         sys.stderr.write(chunk["text"])
     elif chunk["type"] == "tool_call":
         sys.stderr.write(f"\n[tool call] {chunk['name']}({chunk['arguments']})\n")
-    elif chunk["type"] == "done":
-        sys.stdout.write("\n")
 
 
 async def _cancel_on_sigint(token: CancellationToken) -> None:
@@ -142,7 +140,7 @@ async def run(args: argparse.Namespace) -> int:
         print("openllm-bridge chat: give a prompt as arguments or on stdin", file=sys.stderr)
         return EXIT_USAGE
     token = CancellationToken()
-    status = EXIT_OK
+    status, wrote_text = EXIT_OK, False
     async with (
         make_engine() as engine,
         engine.chat(_request(args, prompt), token) as chunks,
@@ -154,8 +152,11 @@ async def run(args: argparse.Namespace) -> int:
                 print_json(chunk)
             else:
                 _render(chunk)
+                wrote_text = wrote_text or chunk["type"] == "text"
             if chunk["type"] == "error":
                 print(f"openllm-bridge: {chunk['code']}: {redact(chunk['message'])}", file=sys.stderr)
                 status = exit_code(chunk["code"])
         tg.cancel_scope.cancel()
+    if wrote_text:  # the reply's line ends; a failure with no text leaves stdout empty
+        sys.stdout.write("\n")
     return status

@@ -119,9 +119,9 @@ def _type_problem(field: str, value: Any) -> str | None:
 
 
 def _random_looking(name: str) -> bool:
-    """20 characters or more with no word break and three digits or more: a Mistral key (32 letters
-    and digits) or an Azure key (32 hex digits) pasted where a variable name goes. No variable is
-    named like that."""
+    """20 characters or more with no word break, and three digits or more (or one, in mixed case): a
+    Mistral key (32 letters and digits) or an Azure key (32 hex digits) pasted where a variable name
+    goes. No variable is named like that."""
     digits = sum(c.isdigit() for c in name)
     mixed_case = any(c.islower() for c in name) and any(c.isupper() for c in name)
     return len(name) >= 20 and "_" not in name and (digits >= 3 or (digits >= 1 and mixed_case))

@@ -33,6 +33,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from bridge import errors
 from bridge.cancel import CancellationToken
 from bridge.engine import Engine
+from bridge.redact import redact
 from bridge.tools import ToolRegistry, ToolResult
 from bridge.turn import Turn
 from protocol import (
@@ -42,7 +43,7 @@ from protocol import (
     FinishReason,
     StreamChunk,
     StreamOptions,
-    ToolCallChunk,
+    ToolCallPart,
     ToolResultPart,
     Usage,
 )
@@ -58,12 +59,12 @@ class Approval:
     reason: str | None = None
 
 
-ApprovalHook = Callable[[ToolCallChunk], Awaitable[bool | Approval]]
+ApprovalHook = Callable[[ToolCallPart], Awaitable[bool | Approval]]
 
 
 @dataclass
 class ToolRun:
-    call: ToolCallChunk
+    call: ToolCallPart
     result: ToolResult
     seconds: float
 
@@ -77,7 +78,7 @@ class LoopOutcome:
     rounds: int = 0
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
-    unrun: list[ToolCallChunk] = field(default_factory=list)  # the calls left when max_rounds was reached
+    unrun: list[ToolCallPart] = field(default_factory=list)  # the calls left when max_rounds was reached
 
     @property
     def limit_reached(self) -> bool:
@@ -221,9 +222,9 @@ class ChatOrchestrator:
         calls = turn.calls
         results: list[ToolRun | None] = [None] * len(calls)
 
-        async def run_one(i: int, call: ToolCallChunk) -> None:
+        async def run_one(i: int, call: ToolCallPart) -> None:
             started = time.perf_counter()
-            result = await self._run_one(call)
+            result = await self._run_one(call, turn.invalid_arguments.get(call["id"]))
             run = results[i] = ToolRun(call, result, time.perf_counter() - started)
             outcome_text = "error" if result.is_error else "ok"
             log.info("tool name=%s outcome=%s duration=%.1fms", call["name"], outcome_text, run.seconds * 1000)
@@ -236,7 +237,13 @@ class ChatOrchestrator:
         answers: list[ContentPart] = [_result_part(run) for run in runs]
         return [turn.message(), {"role": "tool", "content": answers}]
 
-    async def _run_one(self, call: ToolCallChunk) -> ToolResult:
+    async def _run_one(self, call: ToolCallPart, invalid_arguments: str | None = None) -> ToolResult:
+        if invalid_arguments is not None:  # the model's mistake: told, so that it can call again
+            return ToolResult(
+                redact(f"the arguments of {call['name']} are not a JSON object ({invalid_arguments[:200]!r}); "
+                       "nothing was run: call it again with its arguments as one JSON object"),
+                is_error=True,
+            )  # fmt: skip
         if self.approve is not None:
             decision = await self.approve(call)
             decision = decision if isinstance(decision, Approval) else Approval(decision)

@@ -17,6 +17,7 @@ class Turn:
     def __init__(self) -> None:
         self._text: list[str] = []
         self.calls: list[ToolCallPart] = []
+        self.invalid_arguments: dict[str, str] = {}  # by call id: arguments the model wrote that are not JSON
         self.thinking: list[ThinkingPart] = []  # the signed or redacted blocks, in order
         self._thought: list[str] = []  # the text of the thinking block being streamed
         self.usage: Usage | None = None
@@ -34,6 +35,8 @@ class Turn:
             }
             if "signature" in chunk:  # goes back with the call (Gemini 3 requires it)
                 call["signature"] = chunk["signature"]
+            if "invalid_arguments" in chunk:
+                self.invalid_arguments[chunk["id"]] = chunk["invalid_arguments"]
             self.calls.append(call)
         elif chunk["type"] == "thinking":
             if "redacted" in chunk:
@@ -54,6 +57,7 @@ class Turn:
         """A tool loop runs this turn's calls: what follows is the model's next turn."""
         self._text.clear()
         self.calls.clear()
+        self.invalid_arguments.clear()
         self.thinking.clear()
         self._thought.clear()
 

@@ -265,3 +265,27 @@ async def test_configuration_errors_raise_before_streaming() -> None:
     with pytest.raises(MissingKeyError, match="OPENAI_API_KEY"):
         async with loop.chat(request("openai", "gpt-4o-mini")):
             pass
+
+
+@pytest.mark.anyio
+async def test_arguments_that_are_not_json_are_told_to_the_model_not_run(script: type[ScriptedProvider]) -> None:
+    """The model's mistake becomes an error result it can correct; the loop goes on."""
+    broken: StreamChunk = {**call("echo", "1"), "invalid_arguments": '{"text": "two'}  # type: ignore[typeddict-item]
+    script.script = [
+        turn(broken),
+        turn(call("echo", "2", text="two")),
+        turn({"type": "text", "text": "done"}, finish="stop"),
+    ]
+    _, stream = await run(ChatOrchestrator(Engine(registry=SCRIPTED), ToolRegistry([tools()])), request())
+    assert (stream.outcome.rounds, stream.outcome.finish_reason) == (3, "stop")
+    results = [each.result for each in stream.outcome.tool_runs]
+    assert [(r.text, r.is_error) for r in results] == [
+        (
+            'the arguments of echo are not a JSON object (\'{"text": "two\'); nothing was run: call it again with its '
+            "arguments as one JSON object",
+            True,
+        ),
+        ("echoed two", False),
+    ]
+    sent_back = script.seen[1][0][-2]["content"][0]  # the broken call goes back as {}, the schema's shape
+    assert sent_back == {"type": "tool_call", "id": "1", "name": "echo", "arguments": {}}

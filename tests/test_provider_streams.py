@@ -64,6 +64,11 @@ def _ended_by_provider(message: str) -> list[StreamChunk]:
 
 OA_USAGE = {"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}}
 OPENAI_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
+    "arguments_that_are_not_json_are_marked_not_fatal": (  # the model's mistake: a tool loop tells it
+        Reply.sse(openai_event({"tool_calls": [_oa_call(0, "call_a", "weather", '{"city": "Par')]}),
+                  openai_event(finish="tool_calls"), OA_USAGE, done=True),
+        [{**_call("weather", {}, "call_a"), "invalid_arguments": '{"city": "Par'}, *_tail("tool_calls")],
+    ),
     "finish_reason_error_says_so": (  # Mistral's FinishReason has "error"
         Reply.sse(openai_event({"content": ""}, finish="error"), OA_USAGE, done=True),
         _ended_by_provider("{p}: the reply ended with finish_reason 'error'"),
@@ -177,6 +182,11 @@ ANTHROPIC_CASES: dict[str, tuple[Reply, list[StreamChunk]]] = {
                    _block(1, _tool_use("toolu_b", "weather")), _json_delta(1, '{"city": "Ro'), _stop(1),
                    *anthropic_end("max_tokens", 7)),
         [_call("now", {}, "toolu_a"), *_tail("length")],
+    ),
+    "arguments_that_are_not_json_are_marked_at_a_tool_use_stop": (
+        _sse_reply(anthropic_start(5), _block(0, _tool_use("toolu_b", "weather")), _json_delta(0, '{"city": "Ro'),
+                   _stop(0), *anthropic_end("tool_use", 7)),
+        [{**_call("weather", {}, "toolu_b"), "invalid_arguments": '{"city": "Ro'}, *_tail("tool_calls")],
     ),
     "error_mid_stream": (
         _sse_reply(anthropic_start(5), _block(0, {"type": "text", "text": ""}),

@@ -124,7 +124,10 @@ def _render(chunk: StreamChunk) -> None:
     elif chunk["type"] == "thinking":
         sys.stderr.write(chunk["text"])
     elif chunk["type"] == "tool_call":
-        sys.stderr.write(f"\n[tool call] {chunk['name']}({chunk['arguments']})\n")
+        arguments = (
+            chunk["arguments"] if "invalid_arguments" not in chunk else f"not JSON: {chunk['invalid_arguments']!r}"
+        )
+        sys.stderr.write(f"\n[tool call] {chunk['name']}({arguments})\n")
 
 
 async def _cancel_on_sigint(token: CancellationToken) -> None:

@@ -92,8 +92,13 @@ def tool_call_chunk(call_id: str | None, name: str, arguments: Any, signature: A
         "type": "tool_call",
         "id": call_id if isinstance(call_id, str) and call_id else new_call_id(),
         "name": name,
-        "arguments": parse_arguments(arguments, name),
+        "arguments": {},
     }
+    try:
+        chunk["arguments"] = parse_arguments(arguments, name)
+    except ProtocolError:  # the model's mistake, which it can correct when told: kept, marked
+        raw = arguments if isinstance(arguments, str) else json.dumps(arguments, default=str)
+        chunk["invalid_arguments"] = raw[:2000]
     if isinstance(signature, str) and signature:
         chunk["signature"] = signature
     return chunk
@@ -101,14 +106,10 @@ def tool_call_chunk(call_id: str | None, name: str, arguments: Any, signature: A
 
 def tool_call_unless_cut(call_id: str | None, name: str, arguments: Any, finish: FinishReason) -> StreamChunk | None:
     """The tool call, or None when the token limit (finish ``length``) cut its arguments off: such
-    a call cannot be run, and the finish reason says why it is missing. Arguments that are not
-    JSON for any other reason are the provider's fault (:class:`ProtocolError`)."""
-    try:
-        return tool_call_chunk(call_id, name, arguments)
-    except ProtocolError:
-        if finish == "length":
-            return None
-        raise
+    a call cannot be run, and the finish reason says why it is missing. Arguments that are not a
+    JSON object for any other reason are the model's mistake: the call is marked (``invalid_arguments``)."""
+    call = tool_call_chunk(call_id, name, arguments)
+    return None if finish == "length" and "invalid_arguments" in call else call
 
 
 def closing_chunks(

@@ -123,7 +123,7 @@ class MessagesDecoder:
         self._stop_reason: str | None = None
         self._stopped = False
         self._tool_calls = 0
-        self._broken_call: ProtocolError | None = None  # a tool call whose arguments are not a JSON object
+        self._broken_calls: list[StreamChunk] = []  # calls whose arguments are not a JSON object
 
     def feed(self, event: Any) -> list[StreamChunk]:
         if not isinstance(event, dict):
@@ -151,10 +151,9 @@ class MessagesDecoder:
             block = self._blocks.pop(event.get("index", 0), {})
             if block.get("type") == "tool_use":
                 fragments = "".join(block["partial_json"])
-                try:
-                    call = tool_call_chunk(block.get("id"), block.get("name", ""), fragments or block.get("input"))
-                except ProtocolError as exc:  # cut off by max_tokens, or broken: the stop reason, still to come, says
-                    self._broken_call = exc
+                call = tool_call_chunk(block.get("id"), block.get("name", ""), fragments or block.get("input"))
+                if "invalid_arguments" in call:  # cut off by max_tokens, or the model's mistake: the stop
+                    self._broken_calls.append(call)  # reason, still to come, says which
                     return []
                 self._tool_calls += 1
                 return [call]
@@ -176,9 +175,8 @@ class MessagesDecoder:
             )
             usage = (input_tokens, self._usage.get("output_tokens", 0))
         finish = _FINISH.get(self._stop_reason or "end_turn", "stop")
-        if self._broken_call is not None and finish != "length":  # at the token limit it was cut off: left out
-            raise self._broken_call
-        return closing_chunks(finish, usage, self._tool_calls > 0)
+        broken = [] if finish == "length" else self._broken_calls  # at the token limit it was cut off: left out
+        return broken + closing_chunks(finish, usage, self._tool_calls + len(broken) > 0)
 
     def _delta(self, index: int, delta: dict[str, Any]) -> list[StreamChunk]:
         kind = delta.get("type")

@@ -42,7 +42,6 @@ from protocol import (
     ProvidersListResult,
     SchemaError,
     StreamChunk,
-    ToolCallChunk,
     ToolCallPart,
     ToolsListResult,
     validate,
@@ -169,11 +168,11 @@ class BridgeApi:
         return {"message": turn.message(), "finish_reason": turn.finish, "usage": turn.usage}
 
 
-def _ask_the_client(ctx: RequestContext) -> Callable[[ToolCallChunk], Awaitable[Approval]]:
+def _ask_the_client(ctx: RequestContext) -> Callable[[ToolCallPart], Awaitable[Approval]]:
     """The approval hook of one chat: a ``tools/approve`` request to the client that asked for the
     chat. No valid answer (the client serves no such method, answers nonsense) is a refusal."""
 
-    async def approve(call: ToolCallChunk) -> Approval:
+    async def approve(call: ToolCallPart) -> Approval:
         part: ToolCallPart = {
             "type": "tool_call",
             "id": call["id"],

@@ -1,4 +1,4 @@
-"""Generated from schemas/core.schema.json (sha256 3a888906cc89b8175f472e0327843cbd7ff0ad779f0184f82f53058dd44868d6); do not edit.
+"""Generated from schemas/core.schema.json (sha256 0034f92e73fdafb27d98d1e13cd79d0107ebb4f92f025505a3653c3c230a2b49); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -112,6 +112,7 @@ class ToolCallChunk(TypedDict):
     name: str
     arguments: dict[str, Any]
     signature: NotRequired[str]
+    invalid_arguments: NotRequired[str]
 
 
 class UsageChunk(TypedDict):

@@ -1,4 +1,4 @@
-// Generated from schemas/core.schema.json (sha256 3a888906cc89b8175f472e0327843cbd7ff0ad779f0184f82f53058dd44868d6); do not edit.
+// Generated from schemas/core.schema.json (sha256 0034f92e73fdafb27d98d1e13cd79d0107ebb4f92f025505a3653c3c230a2b49); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 export type Role = "system" | "user" | "assistant" | "tool";
@@ -97,6 +97,8 @@ export interface ToolCallChunk {
   arguments: Record<string, unknown>;
   /** An opaque signature the provider attached to the call (Gemini's thoughtSignature), to be sent back with it in the next turn. */
   signature?: string;
+  /** The arguments as the model wrote them, when they are not a JSON object (arguments is then {}). The call cannot run as it is: a tool loop answers it with an error result the model can correct. */
+  invalid_arguments?: string;
 }
 
 export interface UsageChunk {

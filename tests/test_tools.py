@@ -4,6 +4,7 @@ sources (a real stdio server with the mcp SDK), settings errors that name the ba
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from bridge.errors import InvalidConfigError, ToolError
 from bridge.tools import LocalTools, McpServerSpec, McpToolSource, Tool, ToolFilter, ToolRegistry, ToolSettings
 from bridge.tools.base import ToolResult
 from bridge.tools.registry import MAX_RESULT_CHARS
+from protocol import validate
 
 OBJECT: dict[str, Any] = {"type": "object", "properties": {"text": {"type": "string"}}}
 MCP_SERVER = str(Path(__file__).with_name("mcp_tool_server.py"))
@@ -223,3 +225,24 @@ async def test_the_mcp_server_proxies_the_registry_under_the_same_rule() -> None
     assert (await tools[0].call({"text": "hi"})).text == "hi"
     names = [("openllm_status", False), ("format_code", True), ("read_file", False)]
     assert [listed(ExternalTool(n, "", {}, tools[0].call, internal=i)) for n, i in names] == [False, False, True]
+
+
+@pytest.mark.anyio
+async def test_names_are_made_ones_every_provider_takes_and_calls_still_reach_the_tool() -> None:
+    """OpenAI and Anthropic take ^[a-zA-Z0-9_-]{1,64}$; an MCP server may name a tool 'fs/read file'."""
+    local = LocalTools()
+
+    async def read(text: str) -> str:
+        return f"read {text}"
+
+    long_name = "search_repositories_by_topic_language_and_star_count_v2_" * 2
+    local.tool("fs/read file", "Reads.", {"type": "object"})(read)
+    local.tool(long_name, "Searches.", {"type": "object"})(read)
+    local.tool(long_name + "x", "Searches more.", {"type": "object"})(read)
+    registry = ToolRegistry([local])
+    names = [t.name for t in await registry.tools()]
+    assert names[0] == "fs_read_file" and all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", n) for n in names)
+    assert len(set(names)) == 3  # the two long ones stay apart
+    validate("ToolsListResult", {"tools": await registry.specs()})
+    assert (await registry.call("fs_read_file", {"text": "a"})).text == "read a"
+    assert (await registry.call(names[2], {"text": "b"})).text == "read b"

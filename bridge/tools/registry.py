@@ -6,7 +6,8 @@ never callable through :meth:`call`, whatever asks (the tool-calling loop, the J
 ``tools/list``, the MCP server). Internal tools stay reachable only through their source, for
 the bridge's own use.
 
-After that, the configured :class:`ToolFilter` applies; a name offered by two sources goes to
+Each name is made one every provider takes (:func:`function_name`); after that, the configured
+:class:`ToolFilter` applies to it; a name offered by two sources goes to
 the first source (the host before MCP servers, in the order given) and the clash is logged.
 A source that cannot be reached (host down, MCP server crashed) or does not list its tools in
 time (``list_timeout``) is skipped with a warning, so one broken source does not take the
@@ -17,7 +18,9 @@ others' tools away. A result, or a source's error, has keys masked, and a result
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any
@@ -33,6 +36,8 @@ from protocol import ToolSpec
 log = logging.getLogger("openllm.tools")
 
 INTERNAL_PREFIX = "openllm_"
+MAX_NAME = 64
+_NOT_IN_A_NAME = re.compile(r"[^A-Za-z0-9_-]")
 MAX_RESULT_CHARS = 100_000  # about 25,000 tokens: what one tool result may put before a model
 
 
@@ -92,8 +97,12 @@ class ToolRegistry:
             for i, source in enumerate(self.sources):
                 tg.start_soon(list_one, i, source)
         index: dict[str, Tool] = {}
-        for tool in (t for listing in listings for t in listing):
-            if is_internal(tool) or not self.filter.allows(tool.name):
+        for listed in (t for listing in listings for t in listing):
+            if is_internal(listed):
+                continue
+            name = function_name(listed.name)
+            tool = listed if name == listed.name else dataclasses.replace(listed, name=name)
+            if not self.filter.allows(tool.name):
                 continue
             if tool.name in index:
                 log.warning(
@@ -121,6 +130,17 @@ class ToolRegistry:
             raise ToolError(redact(exc.message)) from exc
         text = _within_limit(redact(result.text))  # a key a tool read or echoed reaches neither model nor log
         return result if text == result.text else dataclasses.replace(result, text=text)
+
+
+def function_name(name: str) -> str:
+    """``name`` as every provider takes a function name (letters, digits, ``_`` and ``-``, at most
+    64: OpenAI's and Anthropic's rule, within Gemini's): other characters become ``_``, and a longer
+    name keeps its first 55 characters and a hash of the whole, so that two stay apart. The source
+    is still called by the name it gave (``Tool.source_name``)."""
+    safe = _NOT_IN_A_NAME.sub("_", name) or "_"
+    if len(safe) <= MAX_NAME:
+        return safe
+    return f"{safe[:55]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def _within_limit(text: str) -> str:

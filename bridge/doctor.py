@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from bridge.errors import BridgeError
+from bridge.http.request import on_this_machine
 from bridge.providers import ProviderSpec
 from bridge.settings_api import SettingsAPI
 from protocol import ProviderConfig
@@ -103,13 +104,13 @@ async def _check(api: SettingsAPI, spec: ProviderSpec, config: ProviderConfig | 
 async def _nothing_listens(base: str) -> bool:
     """Whether ``base`` is on this machine and nothing accepts a connection there (a local server
     such as Ollama that is not running). Nothing else is contacted: doctor stays offline."""
-    url = urlsplit(base)
-    if url.hostname not in ("localhost", "127.0.0.1", "::1"):
+    if not on_this_machine(base):
         return False
+    url = urlsplit(base)
     try:
         port = url.port or (443 if url.scheme == "https" else 80)
         with anyio.fail_after(1):
-            stream = await anyio.connect_tcp(url.hostname, port)
+            stream = await anyio.connect_tcp(url.hostname or "localhost", port)
     except (OSError, ValueError, TimeoutError):
         return True
     await stream.aclose()

@@ -197,3 +197,10 @@ def from_chunk(chunk: ErrorChunk) -> BridgeError:
     if cls is Cancelled:
         return Cancelled(chunk["message"])
     return cls(chunk["message"], status=chunk["status"], retryable=chunk["retryable"])
+
+
+def first_failure(exc: BaseException) -> BaseException:
+    """The first exception inside (nested) exception groups, where a task group put the real one."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bridge import logs
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, first_failure
 from bridge.redact import redact
 
 # Command -> the module that registers it. Only the module of the command being run is imported
@@ -103,17 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(exc.code)
     except BaseExceptionGroup as group:  # a server's task group: one of its tasks refused to start
         failed, rest = group.split(BridgeError)
-        if failed is None or rest is not None:
+        first = first_failure(failed) if failed is not None else None
+        if rest is not None or not isinstance(first, BridgeError):
             raise
-        first = _first_leaf(failed)
         print(f"openllm-bridge: {redact(first.message)}", file=sys.stderr)
         return exit_code(first.code)
     return code
-
-
-def _first_leaf(group: BaseExceptionGroup[BridgeError]) -> BridgeError:
-    inner = group.exceptions[0]
-    return _first_leaf(inner) if isinstance(inner, BaseExceptionGroup) else inner
 
 
 # A server holding a thousand streams holds hundreds of thousands of objects, and at Python's

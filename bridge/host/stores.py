@@ -87,9 +87,10 @@ class HostConfigProvider:
         origin = Origin(f"the editor host's {scope} settings")
         found: dict[str, ProviderConfig] = {}
         for item in _items(answer, "providers", "config/get"):
+            if not isinstance(item, dict):
+                log.warning("%s: a provider entry must be an object; that entry is left out", origin.name)
+                continue
             try:
-                if not isinstance(item, dict):
-                    raise errors.InvalidConfigError(f"{origin.name}: a provider entry must be an object")
                 config = check_entry(item, origin)
             except errors.InvalidConfigError as exc:
                 log.warning("%s; that entry is left out", exc.message)

@@ -43,6 +43,15 @@ class Origin:
         return host if _DEFAULT_PORTS[self.scheme] == self.port else f"{host}:{self.port}"
 
 
+def on_this_machine(url: str) -> bool:
+    """Whether ``url`` points at this machine (``localhost``, ``127.0.0.1``, ``::1``): a local server
+    such as Ollama, which the user may simply not have started."""
+    try:
+        return urlsplit(url).hostname in ("localhost", "127.0.0.1", "::1")
+    except ValueError:
+        return False
+
+
 def split_url(url: str) -> tuple[Origin, str]:
     """The origin and the request target (path and query, percent-encoded where they must be)."""
     try:

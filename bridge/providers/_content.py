@@ -49,20 +49,19 @@ def data_url(image: ImagePart) -> str:
     return f"data:{image['media_type']};base64,{image['data']}"
 
 
-def parse_arguments(raw: Any, tool: str) -> dict[str, Any]:
+def parse_arguments(raw: Any) -> dict[str, Any] | None:
     """Tool arguments as a dict: streamed fragments joined and parsed; no arguments at all, or an
-    empty string (what several APIs send for a call without parameters), is ``{}``."""
+    empty string (what several APIs send for a call without parameters), is ``{}``; None when they
+    are not a JSON object."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return {}
     value = raw
     if isinstance(raw, str):
         try:
             value = json.loads(raw)
-        except ValueError as exc:
-            raise ProtocolError(f"the arguments of tool call {tool!r} are not valid JSON: {raw[:200]!r}") from exc
-    if not isinstance(value, dict):
-        raise ProtocolError(f"the arguments of tool call {tool!r} are not a JSON object: {str(raw)[:200]!r}")
-    return value
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
 
 
 def text_chunk(text: str, *, thinking: bool = False) -> StreamChunk:
@@ -88,15 +87,14 @@ def tool_call_chunk(call_id: str | None, name: str, arguments: Any, signature: A
     """``signature``: what the provider attached to the call to have it back with it (Gemini)."""
     if not name or not isinstance(name, str):
         raise ProtocolError(f"the model asked for a tool call without a tool name (call {call_id!r})")
+    parsed = parse_arguments(arguments)
     chunk: ToolCallChunk = {
         "type": "tool_call",
         "id": call_id if isinstance(call_id, str) and call_id else new_call_id(),
         "name": name,
-        "arguments": {},
+        "arguments": {} if parsed is None else parsed,
     }
-    try:
-        chunk["arguments"] = parse_arguments(arguments, name)
-    except ProtocolError:  # the model's mistake, which it can correct when told: kept, marked
+    if parsed is None:  # the model's mistake, which it can correct when told: kept, marked
         raw = arguments if isinstance(arguments, str) else json.dumps(arguments, default=str)
         chunk["invalid_arguments"] = raw[:2000]
     if isinstance(signature, str) and signature:

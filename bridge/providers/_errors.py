@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bridge import errors, http
+from bridge.http.request import on_this_machine
 from bridge.redact import redact
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
@@ -205,8 +206,7 @@ def _upstream_detail(metadata: Any) -> str:
         return ""
     raw, reasons, source = metadata.get("raw"), metadata.get("reasons"), metadata.get("provider_name")
     if isinstance(raw, str):
-        parsed = _json_or_none(raw.encode())
-        detail = (_message(parsed) if parsed is not None else None) or raw
+        detail = _message(_json_or_none(raw.encode())) or raw
     elif isinstance(raw, Mapping):
         detail = _message(raw) or json.dumps(raw)
     elif isinstance(reasons, list) and reasons:
@@ -248,9 +248,8 @@ def _where(exc: http.HTTPError) -> str:
 def _local_hint(provider: str, exc: http.ConnectError) -> str:
     """For a connection to this machine that could not be made (Ollama, a local proxy; a refusal on
     each address of ``localhost`` is one ``OSError`` of them all): what to do about it."""
-    host = urlsplit(exc.origin).hostname if exc.origin else None
-    cause = exc.__cause__
-    if host not in ("localhost", "127.0.0.1", "::1") or not isinstance(cause, OSError) or isinstance(cause, SSLError):
+    refused = isinstance(exc.__cause__, OSError) and not isinstance(exc.__cause__, SSLError)
+    if not refused or not exc.origin or not on_this_machine(exc.origin):
         return ""
     return (
         f"; nothing listens there: start the {provider} server, or point the bridge at another with "

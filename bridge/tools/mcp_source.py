@@ -18,7 +18,7 @@ import os
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
-from bridge.errors import ToolError
+from bridge.errors import ToolError, first_failure
 from bridge.redact import redact
 from bridge.tools.base import Tool, ToolResult, omitted
 from bridge.tools.settings import McpServerSpec
@@ -107,6 +107,5 @@ class McpToolSource:
 
 def _why(exc: BaseException) -> str:
     """The first real failure inside the SDK's task groups (not "unhandled errors in a TaskGroup")."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return f"{type(exc).__name__}: {exc}"
+    first = first_failure(exc)
+    return f"{type(first).__name__}: {first}"

@@ -51,5 +51,15 @@ def wedged() -> None:
             print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}), flush=True)
 
 
+def rendezvous(fifo: str, mode: str) -> None:
+    """``--rendezvous FIFO r|w``: serve only once the server at the other end of the FIFO runs too
+    (opening a FIFO waits for its other end), so two such servers start only if started together."""
+    open(fifo, mode).close()
+    server.run()
+
+
 if __name__ == "__main__":
-    {"--wedged": wedged, "--silent": silent}.get(sys.argv[1] if sys.argv[1:] else "", server.run)()
+    if sys.argv[1:2] == ["--rendezvous"]:
+        rendezvous(sys.argv[2], sys.argv[3])
+    else:
+        {"--wedged": wedged, "--silent": silent}.get(sys.argv[1] if sys.argv[1:] else "", server.run)()

@@ -4,6 +4,7 @@ sources (a real stdio server with the mcp SDK), settings errors that name the ba
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -150,6 +151,20 @@ async def test_an_mcp_server_that_never_answers_initialize_does_not_hold_up_the_
         async with ToolRegistry([local_tools(), silent]) as registry:
             assert [t.name for t in await registry.tools()] == ["echo", "shell_run"]
     assert "MCP server silent did not start: MCPError: Request 'initialize' timed out" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_mcp_servers_start_side_by_side_not_one_after_another(tmp_path: Path) -> None:
+    """Each of the two waits for the other to be running before it answers initialize: one after
+    the other, the first would time out waiting and the second would never find the first."""
+    fifo = tmp_path / "meet"
+    os.mkfifo(fifo)
+    sources = [McpToolSource(McpServerSpec(name, sys.executable, (MCP_SERVER, "--rendezvous", str(fifo), mode)),
+                             start_timeout=5) for name, mode in (("left", "w"), ("right", "r"))]  # fmt: skip
+    with anyio.fail_after(30):
+        async with ToolRegistry(sources) as registry:
+            names = {t.name for t in await registry.tools()}
+    assert {"left__shout", "right__shout"} <= names
 
 
 class RefusingSource:

@@ -22,10 +22,11 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
-from contextlib import AsyncExitStack
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any, cast
 
 import anyio
+from anyio.abc import TaskGroup
 
 from bridge.errors import BridgeError, ToolError
 from bridge.redact import redact
@@ -64,20 +65,48 @@ class ToolRegistry:
         self.filter = tool_filter or ToolFilter()
         self.list_timeout = list_timeout
         self._index: dict[str, Tool] = {}
-        self._stack: AsyncExitStack | None = None
+        self._holders: TaskGroup | None = None  # the tasks the background sources run in
+        self._closing = anyio.Event()
 
     async def __aenter__(self) -> ToolRegistry:
-        self._stack = AsyncExitStack()
-        for source in self.sources:
-            enter = getattr(source, "__aenter__", None)
-            if enter is not None:
-                await self._stack.enter_async_context(source)  # type: ignore[arg-type]
+        """Start the sources that run in the background side by side (each MCP server spawns and
+        answers ``initialize`` in its own time: one slow or silent server does not add its wait to
+        the others'), and return once each has started or given up."""
+        background = [source for source in self.sources if hasattr(source, "__aenter__")]
+        if not background:
+            return self
+        self._closing = anyio.Event()
+        self._holders = anyio.create_task_group()
+        await self._holders.__aenter__()
+        try:
+            started = [anyio.Event() for _ in background]
+            for source, ready in zip(background, started, strict=True):
+                self._holders.start_soon(self._hold, cast(AbstractAsyncContextManager[object], source), ready)
+            for ready in started:
+                await ready.wait()
+        except BaseException:
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._stack is not None:
-            await self._stack.aclose()
-            self._stack = None
+        """Stop the background sources, side by side too."""
+        holders, self._holders = self._holders, None
+        if holders is not None:
+            self._closing.set()
+            await holders.__aexit__(None, None, None)
+
+    async def _hold(self, source: AbstractAsyncContextManager[object], ready: anyio.Event) -> None:
+        """One background source, entered and left in a task of its own (its task groups must
+        begin and end in the same task), from start until the registry closes."""
+        try:
+            async with source:
+                ready.set()
+                await self._closing.wait()
+        except Exception:  # a source that fails to start or stop must not take the others with it
+            log.exception("tool source %s failed", getattr(source, "name", source))
+        finally:
+            ready.set()
 
     async def tools(self) -> list[Tool]:
         """The tools a model may be offered now, in source order."""

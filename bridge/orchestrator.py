@@ -178,7 +178,8 @@ class ChatOrchestrator:
                         return
                     if not turn.calls or outcome.rounds >= self.max_rounds:
                         outcome.unrun = list(turn.calls)  # the caller's to run, or to show: not dropped
-                        last = turn.message() if turn.calls else {"role": "assistant", "content": turn.text}
+                        signed = turn.calls or turn.text_signature is not None  # kept: see Turn.message
+                        last = turn.message() if signed else {"role": "assistant", "content": turn.text}
                         outcome.messages.append(last)
                         await self._finish(send, outcome, "tool_calls" if turn.calls else turn.finish)
                         return

@@ -17,6 +17,7 @@ class Turn:
     def __init__(self) -> None:
         self._text: list[str] = []
         self.calls: list[ToolCallPart] = []
+        self.text_signature: str | None = None
         self.invalid_arguments: dict[str, str] = {}  # by call id: arguments the model wrote that are not JSON
         self.thinking: list[ThinkingPart] = []  # the signed or redacted blocks, in order
         self._thought: list[str] = []  # the text of the thinking block being streamed
@@ -26,6 +27,8 @@ class Turn:
     def take(self, chunk: StreamChunk) -> None:
         if chunk["type"] == "text":
             self._text.append(chunk["text"])
+            if "signature" in chunk:  # goes back with the text (Gemini 3's reasoning carries over)
+                self.text_signature = chunk["signature"]
         elif chunk["type"] == "tool_call":
             call: ToolCallPart = {
                 "type": "tool_call",
@@ -56,6 +59,7 @@ class Turn:
     def next_round(self) -> None:
         """A tool loop runs this turn's calls: what follows is the model's next turn."""
         self._text.clear()
+        self.text_signature = None
         self.calls.clear()
         self.invalid_arguments.clear()
         self.thinking.clear()
@@ -68,10 +72,12 @@ class Turn:
     def message(self) -> ChatMessage:
         """The turn to send back: plain text, or its parts (thinking, text, tool calls)."""
         text = self.text
-        if not self.calls and not self.thinking:
+        if not self.calls and not self.thinking and self.text_signature is None:
             return {"role": "assistant", "content": text}
         parts: list[ContentPart] = [*self.thinking]
-        if text:
+        if self.text_signature is not None:
+            parts.append({"type": "text", "text": text, "signature": self.text_signature})
+        elif text:
             parts.append({"type": "text", "text": text})
         parts += self.calls
         return {"role": "assistant", "content": parts}

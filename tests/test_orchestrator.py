@@ -289,3 +289,23 @@ async def test_arguments_that_are_not_json_are_told_to_the_model_not_run(script:
     ]
     sent_back = script.seen[1][0][-2]["content"][0]  # the broken call goes back as {}, the schema's shape
     assert sent_back == {"type": "tool_call", "id": "1", "name": "echo", "arguments": {}}
+
+
+@pytest.mark.anyio
+async def test_a_signed_text_goes_back_with_its_turn_and_stays_on_the_last(script: type[ScriptedProvider]) -> None:
+    """Gemini 3 signs its replies' text (a last chunk of empty text): the next round is sent the
+    turn's text with that signature, and the loop's last message keeps its own."""
+    script.script = [
+        turn({"type": "text", "text": "Let me look."}, {"type": "text", "text": "", "signature": "sig-1"},
+             call("echo", "a", text="x")),
+        turn({"type": "text", "text": "Done."}, {"type": "text", "text": "", "signature": "sig-2"}, finish="stop"),
+    ]  # fmt: skip
+    _, stream = await run(ChatOrchestrator(Engine(registry=SCRIPTED), ToolRegistry([tools()])), request())
+    sent = script.seen[1][0][-2]["content"]
+    assert sent[0] == {"type": "text", "text": "Let me look.", "signature": "sig-1"}
+    assert stream.outcome.messages[-1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "Done.", "signature": "sig-2"}],
+    }
+    for message in stream.outcome.messages:
+        validate("ChatMessage", message)

@@ -3,7 +3,9 @@ must decode into the StreamChunks its expect.json describes."""
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +13,7 @@ from fake_provider import FakeServer
 from fake_provider.harness import NO_RETRIES, collect, engine, request, text
 from fake_provider.vectors import Case, all_cases
 
-from bridge.providers import gemini
+from bridge.providers import _openai_chat, _openai_responses, anthropic, gemini, ollama
 from bridge.turn import Turn
 from protocol import ChatMessage, StreamChunk, loads, validate
 
@@ -92,3 +94,33 @@ async def test_a_gemini_3_tool_call_keeps_its_thought_signature_into_the_next_re
         validate("ChatMessage", message)
     sent = gemini.build_body(answered, {})["contents"][1]["parts"]
     assert sent == [{"functionCall": {"name": "multiply", "args": {"y": 3, "x": 5}}, "thoughtSignature": recorded}]
+
+
+@pytest.mark.parametrize("name", ["gemini/stream_thinking", "gemini/stream_json_array_text"])
+async def test_a_gemini_3_reply_keeps_its_text_signature_into_the_next_turn(server: FakeServer, name: str) -> None:
+    """A Gemini 3 reply ends with a part of empty text holding a thoughtSignature; sent back with the
+    turn's text, the model's reasoning carries over (ai.google.dev/gemini-api/docs/thought-signatures).
+    No other provider is sent it."""
+    case = next(c for c in all_cases() if c.name == name)
+    (recorded,) = re.findall(r'"thoughtSignature": *"([^"]+)"', case.body.decode())  # the reply has one, on text
+    server.enqueue(case.reply(random.Random(0)))
+    chunks = await collect(engine("gemini", timeouts=NO_RETRIES), request("gemini", server.url, model="gemini-3"))
+    turn = Turn()
+    for chunk in chunks:
+        turn.take(chunk)
+    reply = turn.message()
+    validate("ChatMessage", reply)
+    assert reply["content"] == [{"type": "text", "text": case.expect["text"], "signature": recorded}]
+    history: list[ChatMessage] = [{"role": "user", "content": "hi"}, reply, {"role": "user", "content": "and?"}]
+    assert gemini.build_body(history, {})["contents"][1]["parts"] == [
+        {"text": case.expect["text"], "thoughtSignature": recorded}
+    ]
+    elsewhere = [
+        anthropic.build_body("m", history, {}, {}),
+        ollama.build_body("m", history, {}, {}),
+        _openai_chat.build_body("m", history, {}, _openai_chat.ChatDialect()),
+        _openai_responses.build_body("m", history, {}),
+    ]
+    for body in elsewhere:  # the text goes to every provider, the signature to none of the others
+        sent = json.dumps(body, ensure_ascii=False)
+        assert json.dumps(case.expect["text"], ensure_ascii=False) in sent and recorded not in sent

@@ -94,8 +94,9 @@ def build_body(messages: list[ChatMessage], options: StreamOptions) -> dict[str,
 
 
 def _part(part: Any, names: dict[str, str]) -> dict[str, Any]:
-    if part["type"] == "text":
-        return {"text": part["text"]}
+    if part["type"] == "text":  # with its signature, the model's reasoning carries over to this turn
+        signed = {"thoughtSignature": part["signature"]} if "signature" in part else {}
+        return {"text": part["text"], **signed}
     if part["type"] == "image":
         return {"inlineData": {"mimeType": part["media_type"], "data": part["data"]}}
     if part["type"] == "tool_call":  # Gemini 3 refuses a call in the history without its signature
@@ -129,8 +130,11 @@ class GenerateContentDecoder:
         chunks: list[StreamChunk] = []
         for candidate in (event.get("candidates") or [])[:1]:
             for part in (candidate.get("content") or {}).get("parts") or []:
-                if isinstance(part.get("text"), str) and part["text"]:
-                    chunks.append(text_chunk(part["text"], thinking=bool(part.get("thought"))))
+                text, signature = part.get("text"), part.get("thoughtSignature")
+                if isinstance(text, str) and isinstance(signature, str) and not part.get("thought"):
+                    chunks.append({"type": "text", "text": text, "signature": signature})  # often empty text
+                elif isinstance(text, str) and text:
+                    chunks.append(text_chunk(text, thinking=bool(part.get("thought"))))
                 elif isinstance(part.get("functionCall"), dict):
                     call = part["functionCall"]
                     self._tool_calls += 1

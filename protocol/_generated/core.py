@@ -1,4 +1,4 @@
-"""Generated from schemas/core.schema.json (sha256 0034f92e73fdafb27d98d1e13cd79d0107ebb4f92f025505a3653c3c230a2b49); do not edit.
+"""Generated from schemas/core.schema.json (sha256 e8243eff5f55dee877d0ae495acb5c9e4e87b8e86371e3227600fec5814485cf); do not edit.
 
 Regenerate with: python -m protocol._codegen
 """
@@ -16,6 +16,7 @@ Role = Literal["system", "user", "assistant", "tool"]
 class TextPart(TypedDict):
     type: Literal["text"]
     text: str
+    signature: NotRequired[str]
 
 
 class ImagePart(TypedDict):
@@ -93,6 +94,7 @@ ErrorCode = Literal["auth", "not_found", "rate_limited", "bad_request", "context
 class TextChunk(TypedDict):
     type: Literal["text"]
     text: str
+    signature: NotRequired[str]
 
 
 class ThinkingChunk(TypedDict):

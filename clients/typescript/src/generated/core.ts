@@ -1,4 +1,4 @@
-// Generated from schemas/core.schema.json (sha256 0034f92e73fdafb27d98d1e13cd79d0107ebb4f92f025505a3653c3c230a2b49); do not edit.
+// Generated from schemas/core.schema.json (sha256 e8243eff5f55dee877d0ae495acb5c9e4e87b8e86371e3227600fec5814485cf); do not edit.
 // Regenerate with: npm run codegen (in clients/typescript)
 
 export type Role = "system" | "user" | "assistant" | "tool";
@@ -6,6 +6,8 @@ export type Role = "system" | "user" | "assistant" | "tool";
 export interface TextPart {
   type: "text";
   text: string;
+  /** The turn's TextChunk signature, sent back with its text (Gemini's thoughtSignature: the model's reasoning carries over to the next turn). Other providers leave it out. */
+  signature?: string;
 }
 
 /** An image given inline as base64 (no data: prefix). */
@@ -79,6 +81,8 @@ export type ErrorCode = "auth" | "not_found" | "rate_limited" | "bad_request" | 
 export interface TextChunk {
   type: "text";
   text: string;
+  /** An opaque signature the provider attached to the reply's text (Gemini 3's thoughtSignature, often on a last chunk of empty text), to be sent back with the turn's text (TextPart). */
+  signature?: string;
 }
 
 /** Reasoning text. Where the provider signs its reasoning (Anthropic), the block ends with a chunk of empty text and the signature, and a redacted block is one chunk of empty text with its data: a turn sent back with tool results must carry them (ThinkingPart). */

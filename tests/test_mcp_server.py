@@ -10,6 +10,8 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS
 
 from bridge.engine import Engine
 from bridge.mcp import ExternalTool, ToolOutcome, build_server
@@ -267,11 +269,13 @@ async def test_proxied_tools_are_listed_and_called_but_internal_ones_never() -> 
     async with Client(server, mode="legacy") as client:
         names = [t.name for t in (await client.list_tools()).tools]
         result = await client.call_tool("read_file", {"path": "a.txt"})
-        internal = await client.call_tool("openllm_get_secret", {})
-        flagged = await client.call_tool("format_code", {})
+        for hidden in ("openllm_get_secret", "format_code", "no_such_tool"):  # unknown to an agent, alike
+            with pytest.raises(MCPError) as refused:
+                await client.call_tool(hidden, {})
+            assert (refused.value.code, refused.value.message) == (INVALID_PARAMS, f"Unknown tool: {hidden}")
+        assert not (await client.call_tool("list_models", {"provider": "mock"})).is_error  # the session goes on
     assert names == ["chat", "list_providers", "list_models", "compare", "read_file"]
     assert (result.is_error, result.content[0].text, result.structured_content) == (False, "read 3 lines", {"lines": 3})  # type: ignore[union-attr]
-    assert internal.is_error and flagged.is_error
     assert calls == [{"path": "a.txt"}]
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, InputRequiredResult, TextContent
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, TextContent
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
@@ -52,6 +53,8 @@ class BridgeServer(MCPServer[Any]):
             tool = next((t for t in await self._proxied() if t.name == name), None)
             if tool is not None:
                 return await self._call_proxied(tool, arguments, context)
+            if all(t.name != name for t in await super().list_tools()):  # internal ones are unknown here too
+                raise MCPError(INVALID_PARAMS, f"Unknown tool: {name[:100]}")  # the spec's protocol error
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:

@@ -178,8 +178,7 @@ class ChatOrchestrator:
                         return
                     if not turn.calls or outcome.rounds >= self.max_rounds:
                         outcome.unrun = list(turn.calls)  # the caller's to run, or to show: not dropped
-                        signed = turn.calls or turn.text_signature is not None  # kept: see Turn.message
-                        last = turn.message() if signed else {"role": "assistant", "content": turn.text}
+                        last = turn.message(with_thinking=bool(turn.calls))  # calls need their thinking
                         outcome.messages.append(last)
                         await self._finish(send, outcome, "tool_calls" if turn.calls else turn.finish)
                         return

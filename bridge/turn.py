@@ -69,12 +69,14 @@ class Turn:
     def text(self) -> str:
         return "".join(self._text)
 
-    def message(self) -> ChatMessage:
-        """The turn to send back: plain text, or its parts (thinking, text, tool calls)."""
+    def message(self, *, with_thinking: bool = True) -> ChatMessage:
+        """The turn to send back: plain text, or its parts (thinking unless ``with_thinking`` is
+        False, text, tool calls)."""
         text = self.text
-        if not self.calls and not self.thinking and self.text_signature is None:
+        thinking = self.thinking if with_thinking else []
+        if not self.calls and not thinking and self.text_signature is None:
             return {"role": "assistant", "content": text}
-        parts: list[ContentPart] = [*self.thinking]
+        parts: list[ContentPart] = [*thinking]
         if self.text_signature is not None:
             parts.append({"type": "text", "text": text, "signature": self.text_signature})
         elif text:

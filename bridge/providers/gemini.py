@@ -95,16 +95,19 @@ def build_body(messages: list[ChatMessage], options: StreamOptions) -> dict[str,
 
 def _part(part: Any, names: dict[str, str]) -> dict[str, Any]:
     if part["type"] == "text":  # with its signature, the model's reasoning carries over to this turn
-        signed = {"thoughtSignature": part["signature"]} if "signature" in part else {}
-        return {"text": part["text"], **signed}
+        return {"text": part["text"], **_signed(part)}
     if part["type"] == "image":
         return {"inlineData": {"mimeType": part["media_type"], "data": part["data"]}}
     if part["type"] == "tool_call":  # Gemini 3 refuses a call in the history without its signature
-        signed = {"thoughtSignature": part["signature"]} if "signature" in part else {}
-        return {"functionCall": {"name": part["name"], "args": part["arguments"]}, **signed}
+        return {"functionCall": {"name": part["name"], "args": part["arguments"]}, **_signed(part)}
     name = part.get("name") or names.get(part["tool_call_id"], part["tool_call_id"])
     response = {"error": part["content"]} if part.get("is_error") else {"result": part["content"]}
     return {"functionResponse": {"name": name, "response": response}}
+
+
+def _signed(part: Any) -> dict[str, Any]:
+    """The part's thoughtSignature, as Gemini gave it, for the part sent back."""
+    return {"thoughtSignature": part["signature"]} if "signature" in part else {}
 
 
 class GenerateContentDecoder:

@@ -3,8 +3,10 @@ driven by the official ``mcp`` Python client."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx2
@@ -36,6 +38,37 @@ def _stdio(env: dict[str, str], log: Path) -> StdioServerParameters:
     return StdioServerParameters(
         command="openllm-bridge", args=["mcp", "--log-level", "info", "--log-file", str(log)], env=env
     )
+
+
+async def test_stdio_answers_lines_that_are_not_messages_and_keeps_serving(cli_env: dict[str, str]) -> None:
+    initialize = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+    lines = [
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        "not json",
+        json.dumps([{"jsonrpc": "2.0", "id": 2, "method": "ping"}]),  # a batch
+        json.dumps({"jsonrpc": "2.0", "id": 3, "method": 5}),
+        '"\\ud800"',  # a lone surrogate: JSON that no parser takes
+        json.dumps({"jsonrpc": "2.0", "id": 4, "method": "ping"}),
+    ]
+    replies: list[dict[str, Any]] = []
+    with anyio.fail_after(30):
+        async with await anyio.open_process(["openllm-bridge", "mcp"], env=cli_env) as proc:
+            assert proc.stdin is not None and proc.stdout is not None
+            await proc.stdin.send("".join(line + "\n" for line in lines).encode())
+            buffer = b""
+            while len(replies) < 6:
+                buffer += await proc.stdout.receive()
+                *complete, buffer = buffer.split(b"\n")
+                replies += [json.loads(line) for line in complete]
+            await proc.stdin.aclose()
+    results = {r["id"]: r["result"] for r in replies if "result" in r}
+    assert results[1]["serverInfo"]["name"] and results[4] == {}  # served before and after the bad lines
+    errors = [r for r in replies if "error" in r]
+    refused = sorted((str(r["id"]), r["error"]["code"], r["error"]["message"].split(":")[0]) for r in errors)
+    assert refused == [("3", -32600, "Invalid Request"), ("None", -32700, "Parse error"),
+                       ("None", -32700, "Parse error"), ("None", -32600, "Invalid Request")]  # fmt: skip
+    assert any("no batches" in r["error"]["message"] for r in errors)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from bridge.config import FileConfigProvider
+from bridge.config.yamlcomments import comments_in
+from bridge.errors import InvalidConfigError
 from protocol import ProviderConfig
 
 pytestmark = pytest.mark.anyio
@@ -201,3 +203,42 @@ async def test_removing_the_first_entry_keeps_its_comment_over_the_next_with_a_f
     path.write_text("providers:\n  - name: openai\n  # c1\n  - name: anthropic\n    models: [a, b]\n# c2\n")
     await FileConfigProvider(path).remove_provider("openai")
     assert path.read_text() == "providers:\n  # c1\n  - name: anthropic\n    models: [a, b]\n# c2\n"
+
+
+@pytest.mark.parametrize(
+    "collection",
+    [
+        "models: [\n      gpt-4o,  # the main one\n      gpt-4o-mini\n    ]",  # ruamel writes [gpt-4o, gpt-4o-mini]
+        "models: [\n      # the main one\n      gpt-4o,\n    ]",
+        "headers: {\n      X-A: b,  # the main one\n      X-C: d\n    }",  # ruamel does not even read this one
+    ],
+)
+async def test_a_write_that_would_drop_a_comment_in_a_flow_collection_is_refused(
+    tmp_path: Path, collection: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    text = f"# mine\nproviders:\n  - name: openai\n    {collection}\n  - name: mistral\n"
+    path.write_text(text)
+    with pytest.raises(InvalidConfigError) as refused:
+        await FileConfigProvider(path).set_provider({"name": "mistral", "enabled": False})
+    assert "not changed, to keep your comments: the comment on line 5 ('# the main one')" in refused.value.message
+    assert path.read_text() == text  # nothing written
+    path.write_text(text.replace("  # the main one", "").replace("# the main one\n", ""))
+    await FileConfigProvider(path).set_provider({"name": "mistral", "enabled": False})  # no comment there: written
+    assert "enabled: false" in path.read_text()
+    assert path.read_text().startswith("# mine\n")
+
+
+async def test_a_file_with_a_byte_order_mark_and_crlf_is_written_with_its_comments(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"\xef\xbb\xbf# mine\r\nproviders:\r\n  - name: openai  # x\r\n    models: [a, b]  # y\r\n")
+    await FileConfigProvider(path).set_provider({"name": "mistral", "enabled": False})
+    assert path.read_bytes() == (
+        b"\xef\xbb\xbf# mine\r\nproviders:\r\n  - name: openai  # x\r\n    models: [a, b]  # y\r\n"
+        b"  - name: mistral\r\n    enabled: false\r\n"
+    )
+
+
+def test_comments_are_found_outside_scalars_only() -> None:
+    text = "a: \"x #y\"  # c # d\nb: [1,  # e\n  2]\nc: |\n  text # f\n  # g\nh: x#y\n# i\nj: '#k'\n"
+    assert comments_in(text) == [(1, "# c # d"), (2, "# e"), (8, "# i")]

@@ -234,6 +234,7 @@ class FileConfigProvider:
             loaded = self._file.load()
             origin = Origin(str(self.path))
             check_document(loaded.document, origin)  # never build on a file that does not check out
+            self._file.refuse_to_drop_comments(loaded)
             if loaded.document is None:
                 loaded.document = loaded.new_document()
             with comments_kept_below(loaded.document):  # a new section goes above the file's last comments

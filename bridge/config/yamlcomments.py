@@ -4,20 +4,46 @@ ruamel.yaml keeps an own-line comment with the line above it, but in a file peop
 heads what follows it: ``# the work account`` over ``- name: azure``. So when lines are added at
 the end of an entry or of the list (:func:`comments_kept_below`), or an entry is removed
 (:func:`remove_item`), the comments below it are moved to stay above what they headed.
+:func:`comments_in` finds the comments of a text, to check that a rewrite keeps them all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
+from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
 _BLOCK_SCALARS = (LiteralScalarString, FoldedScalarString)  # a comment below one has no line break first
+_HASH = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)  # a comment begins a line or follows a blank
+
+
+def comments_in(text: str) -> list[tuple[int, str]]:
+    """The comments of a YAML text that parses, each as (its line, from 1; the comment from its
+    ``#`` to the end of the line): a ``#`` that begins a line or follows a blank, outside every
+    token the YAML scanner reads (in a quoted or block scalar it is text)."""
+    tokens = YAML(typ="safe", pure=True).scan(text)
+    spans = [(t.start_mark.index, t.end_mark.index) for t in tokens if t.end_mark.index > t.start_mark.index]
+    starts = [start for start, _ in spans]  # the scanner's tokens follow one another: sorted, apart
+    line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    found: list[tuple[int, str]] = []
+    end = 0  # of the last comment found: a "#" in it is its text
+    for match in _HASH.finditer(text):
+        at = match.start()
+        inside = bisect_right(starts, at) - 1
+        if at < end or (inside >= 0 and spans[inside][0] <= at < spans[inside][1]):
+            continue
+        line = bisect_right(line_starts, at)
+        end = line_starts[line] - 1 if line < len(line_starts) else len(text)
+        found.append((line, text[at:end].rstrip()))
+    return found
 
 
 def remove_item(items: CommentedSeq, index: int) -> None:

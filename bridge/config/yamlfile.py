@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import StringIO
@@ -31,6 +32,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from bridge.config.yamlcomments import comments_in
 from bridge.config.yamllayout import Layout, body, drop_start_comment, framed, layout_of, writer
 from bridge.errors import InvalidConfigError
 from bridge.redact import redact
@@ -47,6 +49,7 @@ class Loaded:
     document: Any
     layout: Layout = field(default_factory=Layout)
     comments: str = ""
+    text: str = ""  # as read (line breaks made \n, no byte order mark)
 
     def new_document(self) -> CommentedMap:
         """An empty document for a file that has none, headed by the comments the file holds."""
@@ -89,12 +92,33 @@ class YamlFile:
             raise InvalidConfigError(redact(f"{self.path}: invalid YAML: {exc}")) from None
         layout = layout_of(text, line_break, bom)
         drop_start_comment(document, layout)
-        return Loaded(document, layout, _comment_lines(body(text, layout)) if document is None else "")
+        return Loaded(document, layout, _comment_lines(body(text, layout)) if document is None else "", text)
 
     def dump(self, loaded: Loaded) -> str:
         out = StringIO()
         writer(loaded.layout).dump(loaded.document, out)
         return framed(loaded.layout, out.getvalue())
+
+    def refuse_to_drop_comments(self, loaded: Loaded) -> None:
+        """Raise :class:`InvalidConfigError`, naming the first, when writing the document back as
+        it is would drop a comment, so that nothing is written. ruamel cannot write the comments
+        inside a list or map in flow style (``[...]``, ``{...}``) written over several lines."""
+        if loaded.document is None:
+            return
+        written = self.dump(loaded).removeprefix("\ufeff").replace("\r\n", "\n")  # as loaded.text is
+        try:
+            kept, comments = Counter(c for _, c in comments_in(written)), comments_in(loaded.text)
+        except YAMLError:  # ruamel's round-trip reader took a text its plain scanner does not: not checked
+            return
+        for line, comment in comments:
+            if kept[comment] == 0:
+                raise InvalidConfigError(
+                    f"{self.path}: not changed, to keep your comments: the comment on line {line} "
+                    f"({comment[:60]!r}) is inside a list or map in flow style ([...] or {{...}}) written "
+                    "over several lines, whose comments cannot be written back; write it one `- item` "
+                    "(or `key: value`) a line, or make this change by hand"
+                )
+            kept[comment] -= 1
 
     # -- writing -----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge_process import BridgeProcess, NdjsonPeer, serve
+from bridge_process import BridgeProcess, NdjsonPeer, serve, wait_for_text
 from fake_provider import STALL, FakeServer
 from fake_provider.harness import KEY
 from fake_provider.replies import text_reply
@@ -64,6 +64,36 @@ def test_without_xdg_runtime_dir_a_private_temp_dir_is_used(cli_env: dict[str, s
     process.wait(timeout=10)
     process.stdout.close()
     assert not path.parent.exists()
+
+
+PARENT = "import subprocess, sys; child = subprocess.Popen(sys.argv[1:]); print(child.pid, flush=True); child.wait()"
+
+
+def test_with_exit_with_parent_serve_stops_when_its_parent_is_killed(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """An editor that crashes (SIGKILL: it cleans nothing up) leaves no bridge behind."""
+    path, log = tmp_path / "bridge.sock", tmp_path / "bridge.log"
+    serve = ["openllm-bridge", "serve", "--socket", str(path), "--exit-with-parent", "--log-file", str(log)]
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, *serve], stdout=subprocess.PIPE, text=True, env=cli_env)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert loads(parent.stdout.readline()) == {"socket": str(path), "pid": child}  # serving
+    parent.kill()
+    parent.wait(timeout=10)
+    parent.stdout.close()
+    wait_for_text(log, rf"the process that started serve \(pid {parent.pid}\) has exited: stopping")
+    deadline = time.monotonic() + 10  # then it shuts down as on SIGTERM: the socket goes, the process ends
+    while time.monotonic() < deadline and (path.exists() or _running(child)):
+        time.sleep(0.01)
+    assert not path.exists() and not _running(child)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit status waits for init here, which may not reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 def test_a_live_socket_is_not_taken_over(bridge: BridgeProcess, cli_env: dict[str, str]) -> None:

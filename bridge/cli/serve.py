@@ -1,4 +1,5 @@
-"""``openllm-bridge serve``: the bridge API on a Unix socket until SIGINT/SIGTERM.
+"""``openllm-bridge serve``: the bridge API on a Unix socket until SIGINT/SIGTERM (or, with
+``--exit-with-parent``, until the process that started it is gone).
 
 Prints one JSON line ``{"socket": PATH, "pid": N}`` on stdout once it accepts connections, so a
 spawner can read where to connect; nothing else goes to stdout.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import resource
 import signal
@@ -23,6 +25,9 @@ from bridge.rpc import DEFAULT_MAX_FRAME
 from bridge.runtime import add_host_options, host_from_args, open_runtime
 from bridge.server import BridgeApi, UnixServer, socket_path
 
+log = logging.getLogger("openllm.serve")
+PARENT_CHECK_SECONDS = 1.0
+
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("serve", parents=[common], help="serve the bridge API (JSON-RPC) on a Unix socket")
@@ -30,6 +35,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--token", help="require this token (bridge/authenticate); default: env OPENLLM_BRIDGE_TOKEN")
     p.add_argument("--max-frame-bytes", type=positive_int, default=DEFAULT_MAX_FRAME, metavar="N",
                    help=f"refuse messages larger than this (default {DEFAULT_MAX_FRAME})")  # fmt: skip
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop when the process that started serve exits (editors pass it, so that a crashed "
+                        "editor leaves no bridge behind)")  # fmt: skip
     add_host_options(p)
     p.set_defaults(handler=run, event_loop="uvloop")
 
@@ -40,6 +48,18 @@ async def _stop_on_signal(scope: anyio.CancelScope, *, task_status: anyio.abc.Ta
         async for _ in signals:
             scope.cancel()
             return
+
+
+async def _stop_with_parent(scope: anyio.CancelScope) -> None:
+    """Cancel ``scope`` once the process that started this one has exited: an orphan is handed to
+    init (or a subreaper), so its parent's pid changes. Checked every second."""
+    parent = os.getppid()
+    while True:  # another process's exit is no event of ours (pidfd_open would be, on Linux 5.3+ only)
+        await anyio.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent:
+            break
+    log.warning("the process that started serve (pid %d) has exited: stopping", parent)
+    scope.cancel()
 
 
 def _lift_open_file_limit() -> None:
@@ -64,6 +84,8 @@ async def run(args: argparse.Namespace) -> int:
     with socket_path(args.socket) as path:
         async with open_runtime(host, workspace=Path.cwd()) as runtime, anyio.create_task_group() as tg:
             await tg.start(_stop_on_signal, tg.cancel_scope)
+            if args.exit_with_parent:
+                tg.start_soon(_stop_with_parent, tg.cancel_scope)
             api = BridgeApi(runtime.engine, settings=runtime.settings, token=token, host=host, tools=runtime.tools)
             await UnixServer(api, path, max_frame=args.max_frame_bytes).serve(ready)
     return EXIT_OK

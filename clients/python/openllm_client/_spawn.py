@@ -2,7 +2,8 @@
 
 The child prints ``{"socket": PATH, "pid": N}`` once it accepts; the token goes to it through the
 environment (never argv, which other users can read in ``ps``). Leaving the block stops it with
-SIGTERM (it removes its socket) and waits for it.
+SIGTERM (it removes its socket) and waits for it; should this process die first, the child stops
+by itself (``--exit-with-parent``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ async def spawn(
     env: Mapping[str, str] | None = None,
     ready_timeout: float = 30.0,
 ) -> AsyncIterator[BridgeClient]:
-    argv = [*command, "serve", *(["--socket", socket] if socket else []), *args]
+    argv = [*command, "serve", *(["--socket", socket] if socket else []), "--exit-with-parent", *args]
     child_env = dict(os.environ if env is None else env)
     if token is not None:
         child_env["OPENLLM_BRIDGE_TOKEN"] = token

@@ -78,11 +78,12 @@ class LoopOutcome:
     rounds: int = 0
     usage: Usage | None = None
     finish_reason: FinishReason | None = None
-    unrun: list[ToolCallPart] = field(default_factory=list)  # the calls left when max_rounds was reached
+    last_turn: Turn | None = None  # the model's last turn, once the loop ended without an error
 
     @property
     def limit_reached(self) -> bool:
-        return bool(self.unrun)
+        """``max_rounds`` turns were streamed and the last one's calls were not run."""
+        return self.last_turn is not None and bool(self.last_turn.calls)
 
 
 class LoopStream:
@@ -177,7 +178,7 @@ class ChatOrchestrator:
                     if turn.finish == "error":
                         return
                     if not turn.calls or outcome.rounds >= self.max_rounds:
-                        outcome.unrun = list(turn.calls)  # the caller's to run, or to show: not dropped
+                        outcome.last_turn = turn  # its calls, if any, are the caller's to run or show
                         last = turn.message(with_thinking=bool(turn.calls))  # calls need their thinking
                         outcome.messages.append(last)
                         await self._finish(send, outcome, "tool_calls" if turn.calls else turn.finish)

@@ -56,6 +56,12 @@ class Turn:
         elif chunk["type"] == "done":
             self.finish = chunk["finish_reason"]
 
+    def adopt(self, last: Turn) -> None:
+        """Take the content of ``last`` (a tool loop's last round: its text, thinking and the calls
+        it did not run), keeping this turn's usage and finish (the loop's, over every round)."""
+        self._text, self.text_signature, self.calls = list(last._text), last.text_signature, list(last.calls)
+        self.invalid_arguments, self.thinking = dict(last.invalid_arguments), list(last.thinking)
+
     def next_round(self) -> None:
         """A tool loop runs this turn's calls: what follows is the model's next turn."""
         self._text.clear()

@@ -19,6 +19,7 @@ from bridge.mcp.conversations import ConversationStore
 from bridge.mcp.events import RecentEvents
 from bridge.mcp.server import BridgeServer
 from bridge.providers import BUILTIN, ModelConfig, Provider, ProviderSpec, Registry
+from bridge.tools import LocalTools, ToolRegistry
 from protocol import ChatMessage, StreamChunk, StreamOptions, validate
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +44,17 @@ class _Gated(Provider):
             yield {"type": "done", "finish_reason": "stop"}
         finally:
             type(self).closed.set()
+
+
+class _Insistent(Provider):
+    """Says a sentence and calls ``echo``, every round: a tool loop only ends at its round limit."""
+
+    async def stream_chat(
+        self, messages: list[ChatMessage], config: ModelConfig, options: StreamOptions
+    ) -> AsyncIterator[StreamChunk]:
+        yield {"type": "text", "text": f"Round {sum(m['role'] == 'assistant' for m in messages) + 1}: echoing."}
+        yield {"type": "tool_call", "id": f"c{len(messages)}", "name": "echo", "arguments": {"text": "x"}}
+        yield {"type": "done", "finish_reason": "tool_calls"}
 
 
 @pytest.fixture
@@ -242,6 +254,26 @@ async def test_cancelling_the_call_closes_the_upstream_stream(gated: type[_Gated
         assert not gated.gate.is_set()
         # The session still works after the cancellation.
         assert (await client.call_tool("list_models", {"provider": "mock"})).is_error is False
+
+
+async def test_a_chat_stopped_at_the_round_limit_keeps_the_last_turn_text_and_its_calls() -> None:
+    local = LocalTools()
+
+    async def echo(text: str) -> str:
+        return text
+
+    local.tool("echo", "Repeat the text.", {"type": "object", "properties": {"text": {"type": "string"}}})(echo)
+    insistent = ProviderSpec("insistent", "Insistent", None, (), False, BUILTIN.get("mock").capabilities,
+                             f"{__name__}:_Insistent", uses_http=False)  # fmt: skip
+    server = build_server(Engine(registry=Registry([*BUILTIN, insistent])), tools=ToolRegistry([local]))
+    async with Client(server, mode="legacy") as client:
+        result = await client.call_tool(
+            "chat", {"provider": "insistent", "model": "m", "prompt": "go", "run_tools": True}
+        )
+    assert not result.is_error and result.structured_content is not None
+    assert result.structured_content["finish_reason"] == "tool_calls"
+    assert result.structured_content["text"] == "Round 8: echoing."  # the eighth round's, not ""
+    assert [c["name"] for c in result.structured_content["tool_calls"]] == ["echo"]
 
 
 def _external(calls: list[dict[str, Any]], gate: anyio.Event | None = None) -> Any:

@@ -203,7 +203,8 @@ async def test_the_round_limit_ends_the_loop_with_calls_pending(script: type[Scr
     chunks, stream = await run(loop, request())
     assert (stream.outcome.rounds, stream.outcome.limit_reached) == (3, True)
     assert len(stream.outcome.tool_runs) == 2  # the third round's call is not run
-    assert [c["id"] for c in stream.outcome.unrun] == ["1"]  # but kept, for the caller to see or run
+    assert stream.outcome.last_turn is not None  # but kept, for the caller to see or run
+    assert [c["id"] for c in stream.outcome.last_turn.calls] == ["1"]
     last = stream.outcome.messages[-1]["content"]
     assert [p["type"] for p in last] == ["tool_call"]  # type: ignore[union-attr,index]
     assert chunks[-2:] == [

@@ -107,6 +107,28 @@ async def test_the_client_approves_one_tool_call_and_refuses_another(cli_env: di
     assert results["call_2"] == "the user did not allow workspace_root to run: no peeking at folders"
 
 
+@pytest.mark.anyio
+async def test_at_the_round_limit_the_answer_is_the_last_turn_with_its_text(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "host").mkdir()
+    with FakeServer() as fake, running_host("python", tmp_path / "host") as host:
+        fake.enqueue(openai_tool_round(text="Let me add that up."))
+        args = ("--host-socket", str(host.socket), "--host-token", host.token)
+        with serve({**cli_env, "OPENAI_API_KEY": KEY}, tmp_path, *args) as bridge:
+            async with connect(bridge.socket) as client:
+                stream = client.chat(
+                    "openai", "m", "sum?", api_base=fake.url + "/v1", run_tools=True, max_tool_rounds=1
+                )
+                async with stream:
+                    chunks = [chunk async for chunk in stream]
+    assert [c["type"] for c in chunks] == ["text", "tool_call", "tool_call", "usage", "done"]
+    assert stream.result is not None and stream.result["finish_reason"] == "tool_calls"
+    content = stream.result["message"]["content"]
+    assert isinstance(content, list) and content[0] == {"type": "text", "text": "Let me add that up."}
+    assert [p["name"] for p in content[1:] if p["type"] == "tool_call"] == ["add", "workspace_root"]
+
+
 def test_a_client_that_serves_no_tools_approve_refuses_and_cannot_call_it(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -91,7 +91,8 @@ class _Reply:
                         await progress.report(chunk["text"])
                 if isinstance(chunks, LoopStream):
                     self.turns = chunks.outcome.messages
-                    self.turn.calls += chunks.outcome.unrun  # stopped at the round limit: shown, not dropped
+                    if chunks.outcome.last_turn is not None:  # at the round limit: its text and unrun calls
+                        self.turn.adopt(chunks.outcome.last_turn)
         except errors.BridgeError as exc:  # raised before streaming: unknown provider, missing key, ...
             self.error = {**exc.to_chunk(), "message": redact(exc.message)}
 

@@ -163,8 +163,8 @@ class BridgeApi:
                     turn.next_round()  # the loop runs it: the answer is the turn after the last call
                 else:
                     turn.take(chunk)
-            if isinstance(chunks, LoopStream):  # stopped at max_tool_rounds: the calls it did not run
-                turn.calls += chunks.outcome.unrun
+            if isinstance(chunks, LoopStream) and chunks.outcome.last_turn is not None:
+                turn.adopt(chunks.outcome.last_turn)  # at max_tool_rounds: its text, and the calls not run
         return {"message": turn.message(), "finish_reason": turn.finish, "usage": turn.usage}
 
 

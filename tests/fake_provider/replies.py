@@ -58,14 +58,16 @@ def ollama_line(content: str = "", done: bool = False, **message: Any) -> dict[s
     return line
 
 
-def openai_tool_round() -> Reply:
-    """A turn that calls two tools at once: ``add {a: 2, b: 40}`` (call_1) and ``workspace_root`` (call_2)."""
+def openai_tool_round(text: str | None = None) -> Reply:
+    """A turn that calls two tools at once: ``add {a: 2, b: 40}`` (call_1) and ``workspace_root``
+    (call_2), after saying ``text`` when given."""
     calls = [
         {"index": 0, "id": "call_1", "type": "function", "function": {"name": "add", "arguments": '{"a": 2, "b": 40}'}},
         {"index": 1, "id": "call_2", "type": "function", "function": {"name": "workspace_root", "arguments": "{}"}},
     ]
     usage = {"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39}}
-    return Reply.sse(openai_event({"tool_calls": calls}), openai_event(finish="tool_calls"), usage, done=True)
+    said = [openai_event({"content": text})] if text is not None else []
+    return Reply.sse(*said, openai_event({"tool_calls": calls}), openai_event(finish="tool_calls"), usage, done=True)
 
 
 def text_reply(provider: str, words: list[str], usage: tuple[int, int] = (5, 7)) -> Reply:

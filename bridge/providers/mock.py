@@ -6,7 +6,8 @@ Models:
 - ``think``: a thinking chunk, then the same reply as ``echo``.
 - ``slow``: ``echo`` with a pause between chunks (``delay`` seconds in the provider's config,
   default 0.05), for cancellation and progress demos.
-- ``long``: ``N`` words of filler, where N is the last user text read as a number (default 1000).
+- ``long``: ``N`` words of filler, where N is the last user text read as a number (default 1000,
+  at most 1,000,000: a larger number does not hold the process up building the reply).
 - ``tools``: asks for a call of the first offered tool (or the one ``tool_choice`` names), with
   arguments made up from its parameter schema; once given tool results, answers with them.
 - ``error``: fails with the error code named by the last user text (any ``ErrorCode``;
@@ -28,6 +29,7 @@ from bridge.providers.base import ModelConfig, Provider
 from protocol import ChatMessage, ErrorCode, FinishReason, ModelInfo, StreamChunk, StreamOptions, ToolSpec
 
 MODELS = ("echo", "think", "slow", "long", "tools", "error")
+LONGEST = 1_000_000  # words of the long model
 _WORD = re.compile(r"\s*\S+")
 
 
@@ -125,7 +127,7 @@ class MockProvider(Provider):
             else:
                 words = _WORD.findall("Tool results: " + "; ".join(results) if results else f"You said: {prompt}")
         elif config.model == "long":
-            count = int(prompt) if prompt.strip().isdigit() else 1000
+            count = min(int(prompt), LONGEST) if prompt.strip().isdigit() else 1000
             words = [f"word{i} " for i in range(count)]
         else:
             words = _WORD.findall(f"You said: {prompt}")

@@ -3,9 +3,11 @@
 // request throws from the iterator; a cancelled one just ends it (and `result` rejects with
 // BridgeCancelledError).
 //
-// Chunks queue here until the caller takes them. When the queue passes a high-water mark the
-// socket is paused, so a slow reader slows the bridge (which slows the provider) instead of
-// growing memory; it resumes once the queue has drained to the low-water mark.
+// Chunks queue here until the caller takes them. While the caller iterates, a queue past a
+// high-water mark pauses the socket, so a slow reader slows the bridge (which slows the provider)
+// instead of growing memory; it resumes once the queue has drained to the low-water mark. A caller
+// that only awaits `result` never pauses it: its chunks queue (a reply is bounded by the model's
+// output limit) and the connection's other requests go on.
 //
 // Leaving the loop before the stream ends (a `break`, a `return`, a throw) abandons it: what is
 // queued is dropped, later chunks are ignored, and `abandon` cancels the request. Without that the
@@ -28,6 +30,7 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
   private finished = false;
   private failure: unknown = null;
   private paused = false;
+  private iterating = false;
   private abandoned = false;
   private readonly settled: Promise<ChatStreamResult>;
   private readonly flow: FlowControl;
@@ -59,7 +62,7 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
   push(chunk: StreamChunk): void {
     if (this.finished || this.abandoned) return;
     this.queue.push(chunk);
-    if (!this.paused && this.queue.length >= HIGH_WATER) {
+    if (this.iterating && !this.paused && this.queue.length >= HIGH_WATER) {
       this.paused = true;
       this.flow.pause();
     }
@@ -88,6 +91,7 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<StreamChunk> {
+    this.iterating = true;
     try {
       for (;;) {
         const chunk = this.take();
@@ -103,6 +107,7 @@ export class ChatStream implements AsyncIterable<StreamChunk> {
         await new Promise<void>((resolve) => (this.waiting = resolve));
       }
     } finally {
+      this.iterating = false;
       if (!this.finished && !this.abandoned) {
         this.abandoned = true;
         this.queue.length = 0;

@@ -16,7 +16,7 @@ import {
 } from 'vscode-jsonrpc/node';
 
 import { ChatStream } from './chatStream.ts';
-import { BridgeCancelledError, BridgeError, BridgeRpcError, ErrorCodes } from './errors.ts';
+import { BridgeCancelledError, BridgeClosedError, BridgeRpcError, BridgeTooLargeError, ErrorCodes } from './errors.ts';
 import {
   METHODS,
   type BridgeNotifications,
@@ -38,7 +38,12 @@ export interface ConnectOptions {
   validate?: boolean;
   /** The token of a bridge started with one: sent first, as bridge/authenticate. */
   token?: string;
+  /** The bridge's message limit (its --max-frame-bytes, default 16 MiB): a larger request is refused here. */
+  maxMessageBytes?: number;
 }
+
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const ENVELOPE_BYTES = 128; // jsonrpc, id and method around the params, with room to spare
 
 /** Remembers the id vscode-jsonrpc gives each outgoing request, so chat/chunk can be routed to it. */
 class RecordingWriter extends StreamMessageWriter {
@@ -61,12 +66,14 @@ export class BridgeClient {
   private readonly writer: RecordingWriter;
   private readonly streams = new Map<number | string, ChatStream>();
   private readonly validating: boolean;
+  private readonly maxMessageBytes: number;
   private spawned: SpawnedBridge | null = null;
   private closed = false;
 
   private constructor(socket: Socket, options: ConnectOptions) {
     this.socket = socket;
     this.validating = options.validate ?? true;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.writer = new RecordingWriter(socket);
     this.connection = createMessageConnection(new StreamMessageReader(socket), this.writer);
     this.connection.onNotification('chat/chunk', (params: ChatChunkParams) => {
@@ -74,7 +81,10 @@ export class BridgeClient {
       this.streams.get(params.request_id)?.push(params.chunk);
     });
     this.connection.onClose(() => {
+      // vscode-jsonrpc settles pending requests only on dispose: without it a chat in flight when
+      // the bridge went away would wait forever. They reject with BridgeClosedError (send).
       this.closed = true;
+      this.connection.dispose();
     });
     this.connection.listen();
   }
@@ -164,9 +174,11 @@ export class BridgeClient {
     params: ParamsOf<M>,
     token?: CancellationToken,
   ): { id: number | string; promise: Promise<ResultOf<M>> } {
-    if (this.closed) throw new BridgeError(`the bridge connection is closed; cannot send ${method}`);
+    if (this.closed) throw new BridgeClosedError(method, false);
     const types = schemaTypes.get(method);
     if (this.validating && types) validate(types.params, params);
+    const bytes = Buffer.byteLength(JSON.stringify(params)) + Buffer.byteLength(method) + ENVELOPE_BYTES;
+    if (bytes > this.maxMessageBytes) throw new BridgeTooLargeError(method, bytes, this.maxMessageBytes);
     const sent = token ? this.connection.sendRequest(method, params, token) : this.connection.sendRequest(method, params);
     const id = this.writer.lastRequestId!;
     const promise = (sent as Promise<ResultOf<M>>).then(
@@ -175,7 +187,7 @@ export class BridgeClient {
         return result;
       },
       (err: unknown) => {
-        throw toBridgeError(method, err, token);
+        throw this.closed && !token?.isCancellationRequested ? new BridgeClosedError(method, true) : toBridgeError(method, err, token);
       },
     );
     return { id, promise };
@@ -190,6 +202,7 @@ export class BridgeClient {
     // Our own source, so that a loop left early cancels the request as the caller's token would.
     const source = new CancellationTokenSource();
     const linked = token?.onCancellationRequested(() => source.cancel());
+    if (token?.isCancellationRequested) source.cancel(); // an already cancelled token fires no event
     const { id, promise } = this.send('chat/stream', params, source.token);
     const flow = { pause: () => this.socket.pause(), resume: () => this.socket.resume() };
     const stream = new ChatStream(promise, flow, () => source.cancel());

@@ -3,6 +3,8 @@
 //   BridgeError                 base: anything this package throws on purpose
 //   ├── BridgeNotFoundError     `openllm-bridge` is not installed (says how to install it)
 //   ├── BridgeStartError        the process started but never said it was ready (stderr tail inside)
+//   ├── BridgeClosedError       the connection is closed (the bridge exited, dropped it, or close())
+//   ├── BridgeTooLargeError     a request over the bridge's message limit, refused before it is sent
 //   └── BridgeRpcError          the bridge answered a request with a JSON-RPC error (code, data)
 //       └── BridgeCancelledError  ... because the caller cancelled it
 
@@ -34,6 +36,35 @@ export class BridgeStartError extends BridgeError {
   constructor(message: string, stderr: string) {
     super(stderr.trim() ? `${message}\n${stderr.trim()}` : message);
     this.stderr = stderr;
+  }
+}
+
+export class BridgeClosedError extends BridgeError {
+  readonly method: string;
+
+  constructor(method: string, sent: boolean) {
+    super(
+      sent
+        ? `${method}: the connection to the bridge closed before the answer came`
+        : `${method}: the connection to the bridge is closed; connect again`,
+    );
+    this.method = method;
+  }
+}
+
+export class BridgeTooLargeError extends BridgeError {
+  readonly method: string;
+  readonly bytes: number;
+  readonly limit: number;
+
+  constructor(method: string, bytes: number, limit: number) {
+    super(
+      `${method}: the request is ${bytes} bytes, over the bridge's limit of ${limit} ` +
+        '(it would refuse it and close the connection); send smaller or fewer images, or start the bridge with --max-frame-bytes',
+    );
+    this.method = method;
+    this.bytes = bytes;
+    this.limit = limit;
   }
 }
 

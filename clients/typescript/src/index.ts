@@ -4,10 +4,12 @@ export type { BridgeMethod, CancellationToken, ConnectOptions, ParamsOf, ResultO
 export { ChatStream } from './chatStream.ts';
 export {
   BridgeCancelledError,
+  BridgeClosedError,
   BridgeError,
   BridgeNotFoundError,
   BridgeRpcError,
   BridgeStartError,
+  BridgeTooLargeError,
   ErrorCodes,
   INSTALL_HINT,
 } from './errors.ts';

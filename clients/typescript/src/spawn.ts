@@ -56,7 +56,8 @@ export async function spawnBridge(options: SpawnOptions = {}): Promise<SpawnedBr
   if (options.logLevel) env.OPENLLM_LOG_LEVEL = options.logLevel;
   if (options.token !== undefined) env.OPENLLM_BRIDGE_TOKEN = options.token;
   else delete env.OPENLLM_BRIDGE_TOKEN;
-  const child = spawn(command, ['serve', '--socket', socket, ...(options.args ?? [])], {
+  // --exit-with-parent: should this process crash or be killed, the bridge stops too.
+  const child = spawn(command, ['serve', '--socket', socket, '--exit-with-parent', ...(options.args ?? [])], {
     cwd: options.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

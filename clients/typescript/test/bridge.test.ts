@@ -7,6 +7,8 @@ import { after, before, test } from 'node:test';
 import {
   BridgeCancelledError,
   BridgeClient,
+  BridgeClosedError,
+  BridgeTooLargeError,
   BridgeRpcError,
   CancellationTokenSource,
   validate,
@@ -123,4 +125,59 @@ test('a client without the token is refused', async () => {
 
 test('the bridge logged one line per chat, to stderr', () => {
   assert.ok(logs.some((l) => /chat provider=mock model=echo .*outcome=ok/.test(l)), logs.join('\n'));
+});
+
+/** A bridge of its own whose mock `slow` model sends a chunk every 2 ms. */
+async function quickSlowBridge(): Promise<BridgeClient> {
+  const own = await BridgeClient.spawn({ command: COMMAND, env: bridgeEnv() });
+  await own.config.setProvider({ config: { name: 'mock', delay: 0.002 }, scope: 'user' });
+  return own;
+}
+
+const WORDS = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ');
+
+test('awaiting only the result of a trickling chat neither stalls it nor the connection', { timeout: 20_000 }, async () => {
+  const own = await quickSlowBridge();
+  try {
+    const stream = own.chat({ provider: 'mock', model: 'slow', messages: [{ role: 'user', content: WORDS }] });
+    const result = await stream.result; // 402 chunks arrive one by one, more than the 256 that pause an iteration
+    assert.equal(result.usage?.output_tokens, 402);
+    assert.equal((await own.status()).pid, own.process?.pid);
+  } finally {
+    await own.close();
+  }
+});
+
+test('a chat whose bridge dies mid-stream ends with BridgeClosedError, not a hang', { timeout: 20_000 }, async () => {
+  const own = await quickSlowBridge();
+  try {
+    const stream = own.chat({ provider: 'mock', model: 'slow', messages: [{ role: 'user', content: WORDS }] });
+    let seen = 0;
+    await assert.rejects(async () => {
+      for await (const chunk of stream) {
+        if (chunk.type === 'text' && ++seen === 3) own.process!.process.kill('SIGKILL');
+      }
+    }, BridgeClosedError);
+    await assert.rejects(stream.result, /chat\/stream: the connection to the bridge closed before the answer came/);
+    assert.ok(own.isClosed);
+    await assert.rejects(own.status(), BridgeClosedError);
+  } finally {
+    await own.close();
+  }
+});
+
+test('a token cancelled before the chat is sent cancels it', async () => {
+  const source = new CancellationTokenSource();
+  source.cancel();
+  const stream = client.chat({ provider: 'mock', model: 'slow', messages: [{ role: 'user', content: WORDS }] }, source.token);
+  await assert.rejects(stream.result, BridgeCancelledError);
+});
+
+test("a request over the bridge's message limit is refused before it is sent; the connection goes on", () => {
+  const huge = 'x'.repeat(17 * 1024 * 1024);
+  assert.throws(
+    () => client.chat({ provider: 'mock', model: 'echo', messages: [{ role: 'user', content: huge }] }),
+    (err: unknown) => err instanceof BridgeTooLargeError && /over the bridge's limit of 16777216/.test(err.message),
+  );
+  return client.providers().then(({ providers }) => assert.ok(providers.some((p) => p.id === 'mock')));
 });

@@ -77,6 +77,11 @@ export class BridgeManager implements vscode.Disposable {
         ...(folder ? { cwd: folder } : {}),
         onLog: (line) => this.log.info(`[bridge] ${line}`),
       });
+      if (this.disposed) {
+        // Deactivated while it started: nobody would stop this one later.
+        await client.close();
+        throw new Error('the Open LLM extension is shutting down');
+      }
       this.backoff.started(Date.now());
       this.lastError = null;
       this.client = client;
@@ -85,6 +90,7 @@ export class BridgeManager implements vscode.Disposable {
       this.changed.fire(client);
       return client;
     } catch (err) {
+      if (this.disposed) throw err;
       this.lastError = err as Error;
       this.log.error(`the bridge did not start: ${(err as Error).message}`);
       if (err instanceof BridgeNotFoundError) {
@@ -99,8 +105,11 @@ export class BridgeManager implements vscode.Disposable {
   private lost(client: BridgeClient): void {
     if (this.client !== client) return;
     this.client = null;
-    if (this.disposed) return;
     const code = client.process?.process.exitCode ?? client.process?.process.signalCode;
+    // The connection may have gone while the process lives on (it dropped us): stop it, and its
+    // socket directory goes with it, before a new one is started.
+    void client.close();
+    if (this.disposed) return;
     this.log.warn(`the bridge stopped (${code ?? 'connection closed'})`);
     // Backoff first: listeners told below may ask for the bridge again at once.
     this.scheduleRestart(this.backoff.stopped(Date.now()));

@@ -137,7 +137,7 @@ def test_a_body_framed_both_chunked_and_by_length_is_read_chunked_and_the_connec
 @pytest.mark.parametrize(
     "head",
     [
-        b"HTTP/1.1 200 OK\r\nX: a\r\n  folded\r\n\r\n",  # obs-fold
+        b"HTTP/1.1 200 OK\r\n  folded\r\nX: a\r\n\r\n",  # a continuation of no header
         b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
         b"HTTP/2 200 OK\r\n\r\n",
@@ -152,6 +152,51 @@ def test_a_body_framed_both_chunked_and_by_length_is_read_chunked_and_the_connec
 def test_malformed_heads_are_rejected(head: bytes) -> None:
     with pytest.raises(RemoteProtocolError):
         _parse([head])
+
+
+def test_an_obs_folded_header_is_read_with_a_space_for_the_fold() -> None:
+    head, body, _ = _parse([b"HTTP/1.1 200 OK\r\nX: a\r\n  folded\r\n\tmore\r\nContent-Length: 2\r\n\r\nok"])
+    assert head is not None and head.headers.get("x") == "a folded more" and body == b"ok"
+
+
+@pytest.mark.parametrize("cut", range(1, 40))
+def test_a_head_with_bare_lf_line_breaks_is_read_not_waited_on(cut: int) -> None:
+    data = b"HTTP/1.1 200 OK\nContent-Length: 2\nX: y\n\nok"
+    head, body, ends = _parse([data[:cut], data[cut:]])
+    assert head is not None and (head.status, head.headers.get("x"), body, ends) == (200, "y", b"ok", 1)
+
+
+def test_an_http_1_0_answer_framed_chunked_is_read_and_the_connection_not_reused() -> None:
+    parser = ResponseParser()
+    head = b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert parser.feed(head + b"2\r\nok\r\n0\r\n\r\n")[1:] == [b"ok", END]
+    assert parser.complete and not parser.keep_alive  # RFC 9112 §6.1: the framing is faulty
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("host", ["api..example.com", "a" * 64 + ".example.com", "ä..example.com", ".example.com"])
+async def test_a_host_that_is_no_dns_name_is_an_invalid_request(host: str) -> None:
+    async with HTTPClient(trust_env=False) as client:
+        with pytest.raises(InvalidRequest, match=r"invalid host name .*an empty label, or one over 63 characters"):
+            async with client.stream("GET", f"http://{host}/v1"):
+                pass
+
+
+@pytest.mark.anyio
+async def test_the_kernels_connect_timeout_is_a_connect_error_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ETIMEDOUT (no answer to the SYNs) cannot be provoked on loopback: the loop is made to raise it."""
+    import errno
+
+    async def unanswered(*args: object, **kwargs: object) -> None:
+        raise TimeoutError(errno.ETIMEDOUT, "Connection timed out")
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "create_connection", unanswered)
+    for connect_timeout in (None, 300):
+        async with HTTPClient(trust_env=False) as client:
+            with pytest.raises(ConnectError, match="Connection timed out") as caught:
+                async with client.stream("GET", "http://192.0.2.1/", connect_timeout=connect_timeout):
+                    pass
+        assert "within" not in str(caught.value)
 
 
 @pytest.mark.parametrize(

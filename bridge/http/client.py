@@ -12,14 +12,17 @@ The block is entered once the response head is in. Leaving it before the body ha
 error, a ``break``, the task being cancelled) aborts the connection, so the server sees the close
 at once; a connection whose answer was read to its end goes back to the pool, unless either side
 said ``Connection: close``. The pool keeps up to ``max_idle_per_origin`` idle connections per
-origin (and proxy), each for up to ``keepalive_expiry`` seconds (5, as httpx: servers close idle
-connections too, and an fd held for nothing is a leak to a soak test), and puts no cap on
+origin (and proxy), and one idle for over ``keepalive_expiry`` seconds (5, as httpx: servers close
+idle connections too) is not used again but closed when the pool is next used or closed; no
+timer runs for it (what a soak test counts is at most that many fds per origin). It puts no cap on
 connections in use: each streamed chat holds one for its whole answer, and a thousand at once
 must not wait for each other.
 
 A pooled connection may have been closed by the server while it was idle. If the event loop has
 seen that, the connection is dropped when taken; if it has not, the request fails before any byte
-of the answer, and is sent once more on a new connection.
+of the answer, and is sent once more on a new connection. From the client's side that cannot be
+told apart from a server that read the request and then died without a word, which so gets it
+twice, a POST included: as with the official SDKs, which retry a request that got no answer.
 
 Timeouts, in seconds, ``None`` for none: ``connect_timeout`` bounds opening the connection (proxy
 tunnel and TLS included); ``first_byte_timeout`` bounds the time from sending the request until

@@ -107,8 +107,10 @@ async def open_connection(
     try:
         async with asyncio.timeout(connect_timeout):
             return await _open(origin, proxy, tls)
-    except TimeoutError:
-        raise ConnectTimeout(f"no connection within {connect_timeout:g}s", where) from None
+    except TimeoutError as exc:
+        if exc.errno is None and connect_timeout is not None:  # ours (asyncio.timeout), not the kernel's ETIMEDOUT
+            raise ConnectTimeout(f"no connection within {connect_timeout:g}s", where) from None
+        raise ConnectError(str(exc) or "the connection timed out", where) from exc
     except OSError as exc:  # refused, unreachable, DNS, and ssl.SSLError (a bad certificate)
         raise ConnectError(str(exc) or type(exc).__name__, where) from exc
 

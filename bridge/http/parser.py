@@ -12,7 +12,7 @@ is the end of a body delimited by close and an error everywhere else (the caller
 Framing follows RFC 9112 §6.3: no body after HEAD, 1xx, 204, 304 or a 2xx to CONNECT; else
 ``Transfer-Encoding: chunked`` (extensions ignored, trailers skipped), else ``Content-Length``,
 else read until close. Anything malformed is a :class:`RemoteProtocolError`: a head over
-``max_head`` bytes, an obs-folded or nameless header line, a bad status line, other transfer
+``max_head`` bytes, a nameless header line, a bad status line, other transfer
 codings, conflicting lengths, a chunk size that is not hex.
 
 The common case on a stream is one small chunk per read; it costs two ``bytes.find``-sized steps
@@ -21,6 +21,7 @@ and one slice, no regular expression and no copy of the buffer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bridge.http.errors import RemoteProtocolError
@@ -30,6 +31,7 @@ MAX_HEAD = 64 * 1024
 _MAX_CHUNK_LINE = 4096  # the size in hex plus extensions we ignore
 _HEX = b"0123456789abcdefABCDEF"
 _TOKEN = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_EMPTY_LINE = re.compile(rb"\n\r?\n")  # the end of the last header line, then an empty one
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _UNTIL_CLOSE, _DONE = range(8)
 
 
@@ -125,14 +127,14 @@ class ResponseParser:
                 events.append(data[pos:])
                 pos = size
             elif state == _HEAD:
-                end = data.find(b"\r\n\r\n", pos)
+                end, after = _end_of_head(data, pos)
                 if end < 0 or end - pos > self._max_head:
                     if size - pos > self._max_head:
                         raise RemoteProtocolError(f"a response head larger than {self._max_head} bytes")
                     self._buffer = data[pos:]
                     break
                 head = _parse_head(data[pos:end])
-                pos = end + 4
+                pos = after
                 state = self._framing(head, events)
             elif state == _TRAILERS:
                 if data.startswith(b"\r\n", pos):
@@ -178,8 +180,8 @@ class ResponseParser:
         if coding is not None:
             if coding.strip().lower() != "chunked":
                 raise RemoteProtocolError(f"unsupported Transfer-Encoding {coding[:40]!r}")
-            if "content-length" in head.headers:  # framed both ways: read it chunked, then never reuse it
-                self.keep_alive = False  # (RFC 9112 §6.3: a sign of request smuggling or response splitting)
+            if "content-length" in head.headers or head.http_version == "1.0":  # read it chunked, never reuse it
+                self.keep_alive = False  # (RFC 9112 §6.1, §6.3: a sign of request smuggling or response splitting)
             return _CHUNK_SIZE
         length = head.headers.get("content-length")
         if length is not None:
@@ -205,16 +207,31 @@ def _chunk_size(line: bytes) -> int:
     return int(digits, 16)
 
 
+def _end_of_head(data: bytes, pos: int) -> tuple[int, int]:
+    """Where the head that starts at ``pos`` ends and its body starts ((-1, -1) while incomplete):
+    at its first empty line. Its line breaks may be bare LFs: RFC 9112 §2.2 lets a recipient read
+    them, and hand-written servers send them."""
+    found = _EMPTY_LINE.search(data, pos)
+    return (found.start(), found.end()) if found else (-1, -1)
+
+
 def _parse_head(block: bytes) -> ResponseHead:
-    lines = block.split(b"\r\n")
+    lines = [line.removesuffix(b"\r") for line in block.split(b"\n")]
     parts = lines[0].split(b" ", 2)
     version = parts[0]
     if version not in (b"HTTP/1.1", b"HTTP/1.0") or len(parts) < 2 or len(parts[1]) != 3 or not parts[1].isdigit():
         raise RemoteProtocolError(f"invalid status line {lines[0][:60]!r}")
     raw: list[tuple[str, str]] = []
     for line in lines[1:]:
-        if line[:1] in (b" ", b"\t"):
-            raise RemoteProtocolError("an obs-folded header line (continuation lines are obsolete)")
+        if line[:1] in (b" ", b"\t"):  # obs-fold: a user agent replaces it with a space (RFC 9112 §5.2)
+            if not raw:
+                raise RemoteProtocolError("a header continuation line before any header")
+            more = line.strip(b" \t")
+            if b"\r" in more or b"\0" in more:
+                raise RemoteProtocolError("a control character in a header continuation line")
+            folded, value_so_far = raw.pop()
+            raw.append((folded, f"{value_so_far} {more.decode('latin-1')}" if more else value_so_far))
+            continue
         name, colon, value = line.partition(b":")
         if not colon or not name or name.translate(None, _TOKEN):
             raise RemoteProtocolError(f"invalid header line {line[:60]!r}")

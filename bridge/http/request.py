@@ -65,8 +65,8 @@ def split_url(url: str) -> tuple[Origin, str]:
     host = parts.hostname
     if not host:
         raise InvalidRequest("a URL without a host")
-    if not host.isascii():
-        host = host.encode("idna").decode("ascii")
+    if ":" not in host:  # a name or an IPv4 address (an IPv6 literal has colons)
+        host = _dns_name(host)
     origin = Origin(scheme, host, port or _DEFAULT_PORTS[scheme])
     if parts.username is not None or parts.password is not None:
         raise InvalidRequest("credentials in the URL are not supported: pass them as headers", str(origin))
@@ -74,6 +74,19 @@ def split_url(url: str) -> tuple[Origin, str]:
     if parts.query:
         target += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=~?")
     return origin, target
+
+
+def _dns_name(host: str) -> str:
+    """``host`` as DNS carries it (IDNA for a name that is not ASCII); an empty label (``a..b``)
+    or one over 63 characters is an error here, not a UnicodeError from the resolver."""
+    try:
+        name = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        name = ""
+    labels = name.removesuffix(".").split(".")
+    if not name or any(not 0 < len(label) <= 63 for label in labels):
+        raise InvalidRequest(f"invalid host name {host[:80]!r}: an empty label, or one over 63 characters")
+    return name
 
 
 def encode_request(

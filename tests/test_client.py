@@ -4,6 +4,7 @@ both ways, and what a client that leaves does to the upstream stream."""
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -141,6 +142,33 @@ async def test_a_bridge_that_goes_away_fails_calls_as_network_errors(cli_env: di
             with pytest.raises(errors.NetworkError, match="closed"):
                 async for _ in client.chat("mock", "slow", SLOW_PROMPT):
                     bridge.process.kill()
+
+
+@pytest.mark.parametrize(
+    ("program", "said"),
+    [
+        ("import sys; sys.exit(3)", "did not start serving: it exited with status 3"),
+        ("print('hello', flush=True); import time; time.sleep(30)", "printed 'hello', not its ready line"),
+    ],
+)
+async def test_a_bridge_that_does_not_start_is_a_clear_error(program: str, said: str) -> None:
+    with pytest.raises(errors.InternalError, match=re.escape(said)):
+        async with spawn(command=(sys.executable, "-c", program), ready_timeout=10):
+            pass
+
+
+async def test_a_request_over_the_frame_limit_fails_saying_so(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """The bridge answers an oversized frame with an error for no request, then drops the
+    connection: its reason is what the calls fail with, not a bare "closed"."""
+    with serve(cli_env, tmp_path, "--max-frame-bytes", "4096") as bridge:
+        async with connect(bridge.socket) as client:
+            with pytest.raises(
+                errors.NetworkError, match=r"closed, after it said: a frame of \d+ bytes is over the limit of 4096"
+            ):
+                async for _ in client.chat("mock", "echo", "x" * 8000):
+                    pass
+            with pytest.raises(errors.NetworkError, match="over the limit of 4096"):
+                await client.status()
 
 
 async def test_secrets_and_config_methods_and_their_change_notifications(

@@ -99,6 +99,7 @@ class Endpoint:
         self._next_id = 0
         self._closed: str | None = None  # why the connection closed: nothing more is sent
         self._calls_ended: str | None = None  # why no answer can come: the input ended (or closed)
+        self._complaint: str | None = None  # the last error the peer sent for no request (id null)
 
     @property
     def closed(self) -> bool:
@@ -119,7 +120,7 @@ class Endpoint:
                     if self.stream.stall_timeout is None:
                         writing.cancel_scope.deadline = anyio.current_time() + 1
         finally:
-            self._close(f"the connection to the {self.name} closed")
+            self._close(self._gone())
             with anyio.CancelScope(shield=True):
                 await self.stream.aclose()
 
@@ -129,7 +130,7 @@ class Endpoint:
         async with anyio.create_task_group() as watching:
             async with anyio.create_task_group() as requests:
                 if await self._read_loop(requests):
-                    self._end_calls(f"the connection to the {self.name} closed")  # its input, at least
+                    self._end_calls(self._gone())  # its input, at least
                     watching.start_soon(self._cancel_when_gone, requests.cancel_scope)
                 else:
                     requests.cancel_scope.cancel()
@@ -306,6 +307,9 @@ class Endpoint:
 
     def _settle(self, response: Response) -> None:
         call = self._calls.pop(response.id, None) if response.id is not None else None
+        if response.id is None and response.error is not None:  # about no request: a frame it refused, say
+            self._complaint = str(response.error.get("message", ""))[:300]
+            log.warning("the %s sent an error for no request: %s", self.name, self._complaint)
         if call is None:
             log.debug("a response from the %s for no pending request (id %r)", self.name, response.id)
             return
@@ -317,7 +321,7 @@ class Endpoint:
         try:
             await self.stream.send(message)
         except _SEND_FAILURES as exc:
-            raise self._closed_error(f"the connection to the {self.name} closed") from exc
+            raise self._closed_error(self._gone()) from exc
 
     async def _send_response(self, response: dict[str, Any] | list[dict[str, Any]]) -> None:
         try:
@@ -334,6 +338,12 @@ class Endpoint:
 
     async def _reply(self, request_id: RequestId | None, *, error: ErrorObject) -> None:
         await self._send_response(_response(request_id, error=error))
+
+    def _gone(self) -> str:
+        """Why calls fail once the connection has gone: with what the peer said last, if it said
+        why (a server drops a connection whose frame is over its limit, after an id-null error)."""
+        said = f", after it said: {self._complaint}" if self._complaint else ""
+        return f"the connection to the {self.name} closed{said}"
 
     def _close(self, reason: str) -> None:
         if self._closed is None:

@@ -44,10 +44,16 @@ async def spawn(
             with anyio.fail_after(ready_timeout):
                 line = await BufferedByteReceiveStream(process.stdout).receive_until(b"\n", _READY_LINE_LIMIT)
         except (TimeoutError, anyio.EndOfStream, anyio.IncompleteRead) as exc:
-            command_line = " ".join(argv)
-            raise errors.InternalError(f"`{command_line}` did not start serving (exit {process.returncode})") from exc
-        ready = json.loads(line)
-        async with connect(ready["socket"], token=token) as client:
+            with anyio.move_on_after(1):  # it may be exiting (a bad option): its status says more
+                await process.wait()
+            ended = f"it exited with status {process.returncode}" if process.returncode is not None else "it runs on"
+            raise errors.InternalError(f"`{' '.join(argv)}` did not start serving: {ended}") from exc
+        try:
+            socket_path = json.loads(line)["socket"]
+        except (ValueError, TypeError, KeyError) as exc:
+            printed = line[:200].decode(errors="replace")
+            raise errors.InternalError(f"`{' '.join(argv)}` printed {printed!r}, not its ready line") from exc
+        async with connect(socket_path, token=token) as client:
             yield client
     finally:
         with anyio.CancelScope(shield=True):

@@ -139,6 +139,14 @@ def validate(type_name: str, instance: Any) -> None:
     """Raise :class:`SchemaError` when ``instance`` is not a valid ``type_name``."""
     if _checker(type_name).is_valid(instance):
         return
+    try:
+        _explain(type_name, instance)
+    except RecursionError:  # jsonschema walks a value nested near orjson's 1,024 levels by recursion
+        raise SchemaError(type_name, "", "nested too deeply") from None
+
+
+def _explain(type_name: str, instance: Any) -> None:
+    """Raise the :class:`SchemaError` that says where and why ``instance`` is not valid."""
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator(type_name).iter_errors(instance))

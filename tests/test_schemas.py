@@ -98,3 +98,15 @@ def test_methods_going_to_the_client_are_marked_and_cannot_be_served_by_the_brid
 
     with pytest.raises(ValueError, match="the client serves it"):
         MethodTable().add("tools/approve", handler)
+
+
+def test_a_value_nested_too_deeply_for_the_explainer_is_a_schema_error() -> None:
+    """orjson reads up to 1,024 levels; jsonschema's explanation walks them by recursion."""
+    content: Any = "x"
+    for _ in range(1000):
+        content = [content]
+    with pytest.raises(SchemaError, match="nested too deeply"):
+        validate(
+            "ChatStreamParams",
+            {"provider": "mock", "model": "echo", "messages": [{"role": "user", "content": content}]},
+        )

@@ -65,7 +65,9 @@ from protocol import (
 
 # Chunks held per stream before the reader waits for the consumer (backpressure reaches the
 # bridge, then the provider). While a stream's buffer is full, other answers on this connection
-# wait too: don't await another call of the same client inside a chat loop that lags far behind.
+# wait too: don't await another call of the same client inside a chat loop that lags far behind,
+# nor pause inside one for long: the bridge drops a connection that reads nothing for 120 s while
+# an answer waits on it (bridge.rpc.stream.STALL_TIMEOUT).
 CHUNK_BUFFER = 256
 
 

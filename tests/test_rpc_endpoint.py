@@ -472,6 +472,19 @@ async def test_a_batch_is_answered_as_an_array() -> None:
     assert by_id[2]["error"]["code"] == -32601 and by_id[None]["error"]["code"] == -32600
 
 
+async def test_a_cancel_right_behind_a_batch_cancels_its_request() -> None:
+    async def server(ctx: RequestContext, method: str, params: Any) -> Any:
+        await anyio.sleep_forever()  # answered only by the cancel
+
+    async with raw_client(server) as raw:
+        batch = dumps([{"jsonrpc": "2.0", "id": 1, "method": "wait"}]).encode() + b"\n"
+        cancel = dumps({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 1}}).encode() + b"\n"
+        await raw.send(batch + cancel)  # one write: the cancel is read before the batch's task runs
+        with anyio.fail_after(5):
+            reply = await raw.reader.receive()
+    assert [(r["id"], r["error"]["code"]) for r in reply] == [(1, -32800)]
+
+
 async def test_a_huge_batch_starts_no_more_tasks_than_the_limit() -> None:
     running = 0
     most = 0

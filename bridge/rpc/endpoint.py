@@ -159,8 +159,8 @@ class Endpoint:
                 if not message:
                     await self._reply(None, error=_invalid("an empty batch"))
                 else:  # even when busy: its requests are refused one by one, its cancels still applied
-                    self._batches += 1
-                    tg.start_soon(self._batch, message)
+                    self._batches += 1  # admitted here, before the next message (a cancel of one) is read
+                    tg.start_soon(self._batch, [self._admitted(classify(m)) for m in message])
                 continue
             if isinstance(message, MalformedMessage):
                 await self._reply(None, error={"code": rpc_errors.PARSE_ERROR, "message": message.reason})
@@ -210,8 +210,12 @@ class Endpoint:
         if response is not None:
             await self._send_response(response)
 
-    async def _batch(self, messages: list[Any]) -> None:
-        """A batch is answered with one array; its requests are admitted one by one like single
+    def _admitted(self, incoming: Any) -> tuple[Any, _Running | ErrorObject | None]:
+        """A message of a batch, with its admission when it is a request."""
+        return incoming, self._admit(incoming) if isinstance(incoming, Request) else None
+
+    async def _batch(self, messages: list[tuple[Any, _Running | ErrorObject | None]]) -> None:
+        """A batch is answered with one array; its requests were admitted one by one like single
         ones (so a 100,000-element batch starts at most ``max_in_flight`` tasks)."""
         responses: list[dict[str, Any]] = []
 
@@ -222,13 +226,11 @@ class Endpoint:
 
         try:
             async with anyio.create_task_group() as tg:
-                for message in messages:
-                    incoming = classify(message)
+                for incoming, running in messages:
                     if isinstance(incoming, Request):
-                        running = self._admit(incoming)
                         if isinstance(running, _Running):
                             tg.start_soon(serve_one, incoming, running)
-                        else:
+                        elif running is not None:
                             responses.append(_response(incoming.id, error=running))
                     elif isinstance(incoming, Notification):
                         await self._notification(incoming)

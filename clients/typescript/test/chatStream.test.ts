@@ -18,18 +18,30 @@ test('a reader that falls behind pauses the socket, and draining the queue resum
   const events: string[] = [];
   const response = deferred<ChatStreamResult>();
   const stream = new ChatStream(response.promise, { pause: () => events.push('pause'), resume: () => events.push('resume') });
+  const reader = stream[Symbol.asyncIterator]();
+  const first = reader.next(); // the loop has started and waits for a chunk
   for (let i = 0; i < 300; i++) stream.push({ type: 'text', text: `w${i} ` });
   assert.deepEqual(events, ['pause']);
   response.resolve(RESULT);
   let count = 0;
-  for await (const chunk of stream) {
-    assert.equal(chunk.type, 'text');
+  for (let next = await first; !next.done; next = await reader.next()) {
+    assert.equal(next.value.type, 'text');
     count++;
     if (count === 235) assert.deepEqual(events, ['pause'], 'still above the low-water mark');
   }
   assert.equal(count, 300);
   assert.deepEqual(events, ['pause', 'resume']);
   assert.equal(await stream.result, RESULT);
+});
+
+test('chunks nobody iterates (the caller awaits only the result) queue without pausing the socket', async () => {
+  const events: string[] = [];
+  const response = deferred<ChatStreamResult>();
+  const stream = new ChatStream(response.promise, { pause: () => events.push('pause'), resume: () => events.push('resume') });
+  for (let i = 0; i < 1000; i++) stream.push({ type: 'text', text: `w${i} ` });
+  response.resolve(RESULT);
+  assert.equal(await stream.result, RESULT);
+  assert.deepEqual(events, []);
 });
 
 test('a failed request throws from the iterator after the chunks that came first', async () => {
@@ -62,11 +74,11 @@ test('leaving the loop early abandons the stream: abandon is called once, later 
   const response = deferred<ChatStreamResult>();
   const flow = { pause: () => events.push('pause'), resume: () => events.push('resume') };
   const stream = new ChatStream(response.promise, flow, () => events.push('abandon'));
+  const reader = stream[Symbol.asyncIterator]();
+  const first = reader.next();
   for (let i = 0; i < 300; i++) stream.push({ type: 'text', text: `w${i} ` });
-  for await (const chunk of stream) {
-    assert.equal(chunk.type, 'text');
-    break;
-  }
+  assert.equal((await first).done, false);
+  await reader.return?.(undefined); // what a `break` does
   assert.deepEqual(events, ['pause', 'abandon', 'resume']);
   for (let i = 0; i < 300; i++) stream.push({ type: 'text', text: 'late' });
   assert.deepEqual(events, ['pause', 'abandon', 'resume'], 'no pause for chunks nobody reads');

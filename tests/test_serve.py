@@ -87,6 +87,30 @@ def test_with_exit_with_parent_serve_stops_when_its_parent_is_killed(cli_env: di
     assert not path.exists() and not _running(child)
 
 
+WRAPPER = """import os, subprocess, sys
+os.environ["OPENLLM_PARENT_PID"] = str(os.getpid())  # as the clients' spawn sets it
+subprocess.Popen(["sh", "-c", " ".join(sys.argv[1:]) + "; true"])  # a wrapper that does not exec
+"""
+
+
+def test_exit_with_parent_watches_the_named_starter_through_a_wrapper_even_if_it_dies_first(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The starter (named in OPENLLM_PARENT_PID) exits before serve is even ready, and serve's own
+    parent is a shell that stays: serve still stops."""
+    path, log = tmp_path / "bridge.sock", tmp_path / "bridge.log"
+    serve = ["openllm-bridge", "serve", "--socket", str(path), "--exit-with-parent", "--log-file", str(log)]
+    starter = subprocess.Popen([sys.executable, "-c", WRAPPER, *serve], stdout=subprocess.PIPE, text=True, env=cli_env)
+    assert starter.wait(timeout=10) == 0 and starter.stdout is not None  # gone at once
+    child = loads(starter.stdout.readline())["pid"]  # serve's ready line, through the shell
+    starter.stdout.close()
+    wait_for_text(log, rf"the process that started serve \(pid {starter.pid}\) has exited: stopping")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _running(child):
+        time.sleep(0.01)
+    assert not _running(child)
+
+
 def _running(pid: int) -> bool:
     """Alive and not a zombie (an orphan's exit status waits for init here, which may not reap it)."""
     try:

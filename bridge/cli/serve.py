@@ -50,15 +50,34 @@ async def _stop_on_signal(scope: anyio.CancelScope, *, task_status: anyio.abc.Ta
             return
 
 
-async def _stop_with_parent(scope: anyio.CancelScope) -> None:
-    """Cancel ``scope`` once the process that started this one has exited: an orphan is handed to
-    init (or a subreaper), so its parent's pid changes. Checked every second."""
-    parent = os.getppid()
+def _starter() -> tuple[int, bool]:
+    """The process whose exit stops ``serve --exit-with-parent``, and whether it was named: the pid
+    in ``OPENLLM_PARENT_PID`` (a spawner's own, which also holds through a wrapper such as a shell
+    script that does not exec, and when the spawner dies before this process gets this far), else
+    the parent as it is now."""
+    named = os.environ.get("OPENLLM_PARENT_PID", "")
+    return (int(named), True) if named.isascii() and named.isdigit() else (os.getppid(), False)
+
+
+def _gone(pid: int, named: bool) -> bool:
+    if not named:
+        return os.getppid() != pid  # an orphan is handed to init (or a subreaper)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # there, another user's
+        pass
+    return False
+
+
+async def _stop_with_parent(scope: anyio.CancelScope, starter: tuple[int, bool]) -> None:
+    """Cancel ``scope`` once the process that started this one has exited, checked every second."""
     while True:  # another process's exit is no event of ours (pidfd_open would be, on Linux 5.3+ only)
-        await anyio.sleep(PARENT_CHECK_SECONDS)
-        if os.getppid() != parent:
+        if _gone(*starter):  # checked first: it may have gone while this process started
             break
-    log.warning("the process that started serve (pid %d) has exited: stopping", parent)
+        await anyio.sleep(PARENT_CHECK_SECONDS)
+    log.warning("the process that started serve (pid %d) has exited: stopping", starter[0])
     scope.cancel()
 
 
@@ -74,6 +93,7 @@ def _lift_open_file_limit() -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    starter = _starter()  # first: the parent may die while the runtime starts
     _lift_open_file_limit()
     token = args.token or os.environ.get("OPENLLM_BRIDGE_TOKEN") or None
 
@@ -85,7 +105,7 @@ async def run(args: argparse.Namespace) -> int:
         async with open_runtime(host, workspace=Path.cwd()) as runtime, anyio.create_task_group() as tg:
             await tg.start(_stop_on_signal, tg.cancel_scope)
             if args.exit_with_parent:
-                tg.start_soon(_stop_with_parent, tg.cancel_scope)
+                tg.start_soon(_stop_with_parent, tg.cancel_scope, starter)
             api = BridgeApi(runtime.engine, settings=runtime.settings, token=token, host=host, tools=runtime.tools)
             await UnixServer(api, path, max_frame=args.max_frame_bytes).serve(ready)
     return EXIT_OK

@@ -35,6 +35,7 @@ async def spawn(
 ) -> AsyncIterator[BridgeClient]:
     argv = [*command, "serve", *(["--socket", socket] if socket else []), "--exit-with-parent", *args]
     child_env = dict(os.environ if env is None else env)
+    child_env["OPENLLM_PARENT_PID"] = str(os.getpid())  # what --exit-with-parent watches
     if token is not None:
         child_env["OPENLLM_BRIDGE_TOKEN"] = token
     process = await anyio.open_process(argv, env=child_env, stdin=subprocess.DEVNULL, stderr=None)

@@ -155,8 +155,13 @@ def test_malformed_heads_are_rejected(head: bytes) -> None:
 
 
 def test_an_obs_folded_header_is_read_with_a_space_for_the_fold() -> None:
-    head, body, _ = _parse([b"HTTP/1.1 200 OK\r\nX: a\r\n  folded\r\n\tmore\r\nContent-Length: 2\r\n\r\nok"])
+    data = (
+        b"HTTP/1.1 200 OK\r\nX: a\r\n  folded\r\n\tmore\r\n"
+        b"Content-Type:\r\n text/event-stream\r\nContent-Length: 2\r\n\r\nok"
+    )
+    head, body, _ = _parse([data])
     assert head is not None and head.headers.get("x") == "a folded more" and body == b"ok"
+    assert head.headers.get("content-type") == "text/event-stream"  # a fold of an empty value adds no space
 
 
 @pytest.mark.parametrize("cut", range(1, 40))

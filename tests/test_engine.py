@@ -48,6 +48,13 @@ async def test_max_tokens_truncates_with_length() -> None:
     assert chunks[-1] == {"type": "done", "finish_reason": "length"}
 
 
+@pytest.mark.parametrize("count", ["9" * 5000, "²"])  # past int()'s 4,300 digits; a digit int() refuses
+async def test_the_long_model_takes_any_number_as_its_length(count: str) -> None:
+    chunks = await _collect(Engine(), _request("long", count, max_tokens=3))
+    assert sum(c["type"] == "text" for c in chunks) == 3
+    assert chunks[-1] == {"type": "done", "finish_reason": "length"}
+
+
 async def test_tool_call_then_answer_from_results() -> None:
     tool = {
         "name": "get_weather",

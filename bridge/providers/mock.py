@@ -127,7 +127,10 @@ class MockProvider(Provider):
             else:
                 words = _WORD.findall("Tool results: " + "; ".join(results) if results else f"You said: {prompt}")
         elif config.model == "long":
-            count = min(int(prompt), LONGEST) if prompt.strip().isdigit() else 1000
+            digits = prompt.strip()
+            number = digits.isascii() and digits.isdigit()
+            count = (int(digits) if len(digits) <= 7 else LONGEST) if number else 1000
+            count = min(count, LONGEST)
             words = [f"word{i} " for i in range(count)]
         else:
             words = _WORD.findall(f"You said: {prompt}")

@@ -46,6 +46,7 @@ async def test_stdio_answers_lines_that_are_not_messages_and_keeps_serving(cli_e
         json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}),
         json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         "not json",
+        "",  # a blank line (a keep-alive): no answer
         json.dumps([{"jsonrpc": "2.0", "id": 2, "method": "ping"}]),  # a batch
         json.dumps({"jsonrpc": "2.0", "id": 3, "method": 5}),
         '"\\ud800"',  # a lone surrogate: JSON that no parser takes

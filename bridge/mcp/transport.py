@@ -3,8 +3,8 @@
 On stdio, a line that is not a JSON-RPC message gets the JSON-RPC error a client can read: -32700
 for a line that is not JSON, -32600 for JSON that is not a request, notification or answer (a
 batch, which MCP no longer has, a method that is not a string), with the line's id when it has
-one. The SDK's stdio transport passes such lines on as exceptions, which its server drops without
-a word; the streamable HTTP transport answers them itself.
+one; a blank line is passed over. The SDK's stdio transport passes such lines on as exceptions,
+which its server drops without a word; the streamable HTTP transport answers them itself.
 
 HTTP binds 127.0.0.1 only and keeps the SDK's DNS-rebinding protection on, spelled out here
 rather than left to the SDK's default: a request whose ``Host`` is not this loopback address
@@ -66,7 +66,8 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
             async with send:
                 async for item in lines:
                     if isinstance(item, Exception):
-                        await replies.send(SessionMessage(not_a_message(item)))
+                        if (answer := not_a_message(item)) is not None:
+                            await replies.send(SessionMessage(answer))
                     else:
                         await send.send(item)
 
@@ -76,10 +77,12 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
             tg.cancel_scope.cancel()
 
 
-def not_a_message(exc: Exception) -> mcp_types.JSONRPCError:
+def not_a_message(exc: Exception) -> mcp_types.JSONRPCError | None:
     """The answer to a stdio line the SDK could not read as a JSON-RPC message (``exc``, its
-    pydantic error, carries what was read)."""
+    pydantic error, carries what was read); none to a blank line (a keep-alive, say)."""
     problems = exc.errors() if isinstance(exc, ValidationError) else []
+    if problems and isinstance(problems[0].get("input"), str) and not problems[0]["input"].strip():
+        return None
     if problems and problems[0]["type"] == "json_invalid":
         message = f"Parse error: the line is not JSON ({problems[0].get('ctx', {}).get('error', 'invalid')})"
         return _error(None, mcp_types.PARSE_ERROR, message)

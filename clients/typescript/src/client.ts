@@ -203,7 +203,15 @@ export class BridgeClient {
     const source = new CancellationTokenSource();
     const linked = token?.onCancellationRequested(() => source.cancel());
     if (token?.isCancellationRequested) source.cancel(); // an already cancelled token fires no event
-    const { id, promise } = this.send('chat/stream', params, source.token);
+    let sent: { id: number | string; promise: Promise<ResultOf<'chat/stream'>> };
+    try {
+      sent = this.send('chat/stream', params, source.token);
+    } catch (err) {
+      linked?.dispose(); // refused before sending (closed, too large): nothing to listen for
+      source.dispose();
+      throw err;
+    }
+    const { id, promise } = sent;
     const flow = { pause: () => this.socket.pause(), resume: () => this.socket.resume() };
     const stream = new ChatStream(promise, flow, () => source.cancel());
     this.streams.set(id, stream);

@@ -99,7 +99,7 @@ def test_exit_with_parent_watches_the_named_starter_through_a_wrapper_even_if_it
     """The starter (named in OPENLLM_PARENT_PID) exits before serve is even ready, and serve's own
     parent is a shell that stays: serve still stops."""
     path, log = tmp_path / "bridge.sock", tmp_path / "bridge.log"
-    serve = ["openllm-bridge", "serve", "--socket", str(path), "--exit-with-parent", "--log-file", str(log)]
+    serve = ["openllm-bridge", "serve", "--socket", str(path), "--log-file", str(log)]  # the variable alone
     starter = subprocess.Popen([sys.executable, "-c", WRAPPER, *serve], stdout=subprocess.PIPE, text=True, env=cli_env)
     assert starter.wait(timeout=10) == 0 and starter.stdout is not None  # gone at once
     child = loads(starter.stdout.readline())["pid"]  # serve's ready line, through the shell

@@ -1,5 +1,5 @@
 """``openllm-bridge serve``: the bridge API on a Unix socket until SIGINT/SIGTERM (or, with
-``--exit-with-parent``, until the process that started it is gone).
+``--exit-with-parent`` or ``OPENLLM_PARENT_PID``, until the process that started it is gone).
 
 Prints one JSON line ``{"socket": PATH, "pid": N}`` on stdout once it accepts connections, so a
 spawner can read where to connect; nothing else goes to stdout.
@@ -50,13 +50,17 @@ async def _stop_on_signal(scope: anyio.CancelScope, *, task_status: anyio.abc.Ta
             return
 
 
-def _starter() -> tuple[int, bool]:
-    """The process whose exit stops ``serve --exit-with-parent``, and whether it was named: the pid
-    in ``OPENLLM_PARENT_PID`` (a spawner's own, which also holds through a wrapper such as a shell
-    script that does not exec, and when the spawner dies before this process gets this far), else
-    the parent as it is now."""
-    named = os.environ.get("OPENLLM_PARENT_PID", "")
-    return (int(named), True) if named.isascii() and named.isdigit() else (os.getppid(), False)
+def _starter(exit_with_parent: bool) -> tuple[int, bool] | None:
+    """The process whose exit stops ``serve``, and whether it was named, if any: the pid in
+    ``OPENLLM_PARENT_PID`` (a spawner's own: it holds through a wrapper such as a shell script that
+    does not exec, and when the spawner dies before this process gets this far; an environment
+    variable, so that a bridge too old to know it just ignores it), else with
+    ``--exit-with-parent`` the parent as it is now. The variable is not passed on to the bridge's
+    own children (MCP servers it starts)."""
+    named = os.environ.pop("OPENLLM_PARENT_PID", "")
+    if named.isascii() and named.isdigit():
+        return int(named), True
+    return (os.getppid(), False) if exit_with_parent else None
 
 
 def _gone(pid: int, named: bool) -> bool:
@@ -93,7 +97,7 @@ def _lift_open_file_limit() -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    starter = _starter()  # first: the parent may die while the runtime starts
+    starter = _starter(args.exit_with_parent)  # first: the starter may die while the runtime starts
     _lift_open_file_limit()
     token = args.token or os.environ.get("OPENLLM_BRIDGE_TOKEN") or None
 
@@ -104,7 +108,7 @@ async def run(args: argparse.Namespace) -> int:
     with socket_path(args.socket) as path:
         async with open_runtime(host, workspace=Path.cwd()) as runtime, anyio.create_task_group() as tg:
             await tg.start(_stop_on_signal, tg.cancel_scope)
-            if args.exit_with_parent:
+            if starter is not None:
                 tg.start_soon(_stop_with_parent, tg.cancel_scope, starter)
             api = BridgeApi(runtime.engine, settings=runtime.settings, token=token, host=host, tools=runtime.tools)
             await UnixServer(api, path, max_frame=args.max_frame_bytes).serve(ready)

@@ -3,7 +3,7 @@
 The child prints ``{"socket": PATH, "pid": N}`` once it accepts; the token goes to it through the
 environment (never argv, which other users can read in ``ps``). Leaving the block stops it with
 SIGTERM (it removes its socket) and waits for it; should this process die first, the child stops
-by itself (``--exit-with-parent``).
+by itself (``OPENLLM_PARENT_PID``).
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ async def spawn(
     env: Mapping[str, str] | None = None,
     ready_timeout: float = 30.0,
 ) -> AsyncIterator[BridgeClient]:
-    argv = [*command, "serve", *(["--socket", socket] if socket else []), "--exit-with-parent", *args]
+    argv = [*command, "serve", *(["--socket", socket] if socket else []), *args]
     child_env = dict(os.environ if env is None else env)
-    child_env["OPENLLM_PARENT_PID"] = str(os.getpid())  # what --exit-with-parent watches
+    child_env["OPENLLM_PARENT_PID"] = str(os.getpid())  # it stops should this process die first
     if token is not None:
         child_env["OPENLLM_BRIDGE_TOKEN"] = token
     process = await anyio.open_process(argv, env=child_env, stdin=subprocess.DEVNULL, stderr=None)

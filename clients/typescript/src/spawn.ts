@@ -54,11 +54,10 @@ export async function spawnBridge(options: SpawnOptions = {}): Promise<SpawnedBr
     env.OPENLLM_HOST_TOKEN = options.host.token;
   }
   if (options.logLevel) env.OPENLLM_LOG_LEVEL = options.logLevel;
-  env.OPENLLM_PARENT_PID = String(process.pid); // what --exit-with-parent watches
+  env.OPENLLM_PARENT_PID = String(process.pid); // the bridge stops should this process die first
   if (options.token !== undefined) env.OPENLLM_BRIDGE_TOKEN = options.token;
   else delete env.OPENLLM_BRIDGE_TOKEN;
-  // --exit-with-parent: should this process crash or be killed, the bridge stops too.
-  const child = spawn(command, ['serve', '--socket', socket, '--exit-with-parent', ...(options.args ?? [])], {
+  const child = spawn(command, ['serve', '--socket', socket, ...(options.args ?? [])], {
     cwd: options.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

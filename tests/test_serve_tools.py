@@ -129,6 +129,25 @@ async def test_at_the_round_limit_the_answer_is_the_last_turn_with_its_text(
     assert [p["name"] for p in content[1:] if p["type"] == "tool_call"] == ["add", "workspace_root"]
 
 
+@pytest.mark.anyio
+async def test_an_approve_callback_that_raises_is_a_refusal_that_points_at_the_clients_log(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    async def approve(call: ToolCallPart) -> bool:
+        raise RuntimeError("a bug in the script")
+
+    (tmp_path / "host").mkdir()
+    with running_host("python", tmp_path / "host") as host:
+        with serve(cli_env, tmp_path, "--host-socket", str(host.socket), "--host-token", host.token) as bridge:
+            async with connect(bridge.socket) as client:
+                stream = client.chat("mock", "tools", "hi", approve=approve)
+                async with stream:
+                    [_ async for _ in stream]
+    assert stream.result is not None
+    said = stream.result["message"]["content"]
+    assert isinstance(said, str) and "internal error in tools/approve; see the client's log" in said
+
+
 def test_a_client_that_serves_no_tools_approve_refuses_and_cannot_call_it(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:

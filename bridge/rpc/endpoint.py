@@ -83,12 +83,14 @@ class Endpoint:
         handler: Handler,
         *,
         name: str = "peer",
+        own_name: str = "bridge",
         max_in_flight: int = 64,
         cancel_method: CancelMethod = "$/cancelRequest",
         closed_error: Callable[[str], errors.BridgeError] = errors.NetworkError,
     ) -> None:
         self.stream = stream
         self.name = name
+        self._own_name = own_name  # this side, as its errors name it ("see the bridge's log")
         self._handler = handler
         self._max_in_flight = max_in_flight
         self._cancel_method = cancel_method
@@ -199,7 +201,7 @@ class Endpoint:
                     result = await self._handler(RequestContext(self, request.method, request.id), request.method,
                                                  request.params)  # fmt: skip
                 except Exception as exc:
-                    return _response(request.id, error=rpc_errors.error_object(exc, request.method))
+                    return _response(request.id, error=rpc_errors.error_object(exc, request.method, self._own_name))
                 return _response(request.id, result=result)
             return _response(request.id, error=rpc_errors.cancelled_object()) if running.cancelled_by_peer else None
         finally:

@@ -93,8 +93,9 @@ def bridge_error_object(exc: errors.BridgeError) -> ErrorObject:
     }
 
 
-def error_object(exc: BaseException, method: str | None = None) -> ErrorObject:
-    """The wire error for an exception that escaped a handler (the single boundary)."""
+def error_object(exc: BaseException, method: str | None = None, side: str = "bridge") -> ErrorObject:
+    """The wire error for an exception that escaped a handler (the single boundary); ``side`` is
+    the program whose log has the traceback."""
     if isinstance(exc, RpcError):
         error: ErrorObject = {"code": exc.code, "message": _short(exc.message)}
         if exc.data is not None:
@@ -103,8 +104,8 @@ def error_object(exc: BaseException, method: str | None = None) -> ErrorObject:
     if isinstance(exc, errors.BridgeError):
         return bridge_error_object(exc)
     log.error("internal error in %s", method or "a handler", exc_info=exc)
-    where = method or "the bridge"
-    return bridge_error_object(errors.InternalError(f"internal error in {where}; see the bridge's log"))
+    where = method or f"the {side}"
+    return bridge_error_object(errors.InternalError(f"internal error in {where}; see the {side}'s log"))
 
 
 def cancelled_object() -> ErrorObject:

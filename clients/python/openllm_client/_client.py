@@ -296,7 +296,7 @@ async def connect(
     """A client on the bridge listening at ``path`` (authenticated when ``token`` is given)."""
     stream = await anyio.connect_unix(path)
     router = _Router()
-    endpoint = Endpoint(MessageStream(stream, framing, max_frame=max_frame), router, name="bridge")
+    endpoint = Endpoint(MessageStream(stream, framing, max_frame=max_frame), router, name="bridge", own_name="client")
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(endpoint.run)

@@ -137,12 +137,14 @@ async def test_an_approve_callback_that_raises_is_a_refusal_that_points_at_the_c
         raise RuntimeError("a bug in the script")
 
     (tmp_path / "host").mkdir()
-    with running_host("python", tmp_path / "host") as host:
-        with serve(cli_env, tmp_path, "--host-socket", str(host.socket), "--host-token", host.token) as bridge:
-            async with connect(bridge.socket) as client:
-                stream = client.chat("mock", "tools", "hi", approve=approve)
-                async with stream:
-                    [_ async for _ in stream]
+    with (
+        running_host("python", tmp_path / "host") as host,
+        serve(cli_env, tmp_path, "--host-socket", str(host.socket), "--host-token", host.token) as bridge,
+    ):
+        async with connect(bridge.socket) as client:
+            stream = client.chat("mock", "tools", "hi", approve=approve)
+            async with stream:
+                [_ async for _ in stream]
     assert stream.result is not None
     said = stream.result["message"]["content"]
     assert isinstance(said, str) and "internal error in tools/approve; see the client's log" in said

@@ -466,3 +466,14 @@ async def test_a_long_line_elsewhere_is_not_rewrapped(tmp_path: Path) -> None:
     path.write_text(f"providers:\n  - name: openai\n  - name: mock\n    note: {long}\n")
     await FileConfigProvider(path).update_provider("openai", {"name": "openai", "enabled": False})
     assert f"    note: {long}\n" in path.read_text()
+
+
+async def test_a_null_field_is_removed_not_written_empty(tmp_path: Path) -> None:
+    """A base URL cleared in a form comes as null: the field goes, the rest stays."""
+    path = tmp_path / "config.yaml"
+    path.write_text("providers:\n  - name: openai\n    api_base: https://old.example/v1\n    enabled: true  # on\n")
+    await FileConfigProvider(path).set_provider({"name": "openai", "api_base": None})
+    await FileConfigProvider(path).set_provider({"name": "mistral", "api_base": None, "enabled": False})
+    assert path.read_text() == (
+        "providers:\n  - name: openai\n    enabled: true  # on\n  - name: mistral\n    enabled: false\n"
+    )

@@ -157,7 +157,8 @@ class FileConfigProvider:
         await self._modify(add)
 
     async def update_provider(self, name: str, config: ProviderConfig) -> None:
-        """Set the fields given in ``config``; fields not given (and comments) are kept."""
+        """Set the fields given in ``config`` (a null one is removed); fields not given (and
+        comments) are kept."""
 
         def update(entries: CommentedSeq) -> None:
             entry = _find(entries, name)
@@ -262,7 +263,7 @@ def _new_entry(config: Mapping[str, Any]) -> CommentedMap:
     entry = CommentedMap()
     entry["name"] = checked["name"]
     for field, value in checked.items():
-        if field != "name":
+        if field != "name" and value is not None:
             entry[field] = value
     return entry
 
@@ -286,7 +287,9 @@ def _patch(entry: CommentedMap, config: Mapping[str, Any]) -> None:
                 continue
             key = spelled.get(field, field)
             current = entry.get(key)
-            if _shared(entry, key, current):  # an anchor's or a merge's: the entry gets its own
+            if value is None:  # null: the field goes (a base URL cleared in a form), not "key: ~"
+                entry.pop(key, None)
+            elif _shared(entry, key, current):  # an anchor's or a merge's: the entry gets its own
                 entry[key] = value
             elif isinstance(current, CommentedSeq) and isinstance(value, list):
                 replace_items(entry, key, value)

@@ -134,7 +134,7 @@ export class ConfigPanel {
         case 'saveProvider': {
           const scope = writeScope(vscode.workspace.getConfiguration('openLLM'));
           const config: ProviderConfig = { name: message.provider, enabled: message.enabled, models: message.models };
-          if (message.api_base) config.api_base = message.api_base;
+          config.api_base = message.api_base || null; // an emptied field removes a custom URL
           const saved = await client.config.setProvider({ config, scope });
           this.post({ type: 'notice', text: `Saved ${message.provider} to ${saved.path ?? 'VS Code settings'}.` });
           break;

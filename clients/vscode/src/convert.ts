@@ -39,16 +39,73 @@ const isData = (p: Part): p is { mimeType: string; data: Uint8Array } =>
   typeof p.mimeType === 'string' && p.data instanceof Uint8Array;
 
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const IMAGE_TOKENS = 1000; // what an image costs a model, about: its bytes as text would be far more
 
-function toolResultText(content: unknown[]): string {
+/** A data part as text: text and JSON decoded, anything else (an image) named with its size, not
+ * serialised byte by byte (a screenshot would be megabytes of `{"0":137,...}`). */
+export function dataText(part: { mimeType: string; data: Uint8Array }): string {
+  const mime = part.mimeType.toLowerCase();
+  if (mime.startsWith('text/') || mime.endsWith('json')) return Buffer.from(part.data).toString('utf8');
+  return `[${part.mimeType}, ${part.data.length} bytes]`;
+}
+
+/** The text of tool-result content (text parts, data parts, strings). */
+export function toolResultText(content: readonly unknown[]): string {
   return content
     .map((c) => {
       const part = c as Part;
       if (isText(part)) return part.value;
-      if (isData(part) && part.mimeType.startsWith('text/')) return Buffer.from(part.data).toString('utf8');
+      if (isData(part)) return dataText(part);
       return typeof c === 'string' ? c : JSON.stringify(c);
     })
     .join('');
+}
+
+/** About how many tokens a message's parts take (VS Code asks, for budgeting). */
+export function estimatePartTokens(content: readonly unknown[]): number {
+  let tokens = 0;
+  for (const raw of content) {
+    const part = (typeof raw === 'string' ? { value: raw } : raw) as Part;
+    if (isText(part)) tokens += estimateTokens(part.value);
+    else if (isData(part)) tokens += IMAGE_TYPES.has(part.mimeType) ? IMAGE_TOKENS : estimateTokens(dataText(part));
+    else if (isToolResult(part)) tokens += estimateTokens(toolResultText(part.content));
+    else tokens += estimateTokens(JSON.stringify(part));
+  }
+  return tokens;
+}
+
+/**
+ * The bridge's own assistant turns that called tools, by the ids of their calls. VS Code hands a
+ * turn back as text and tool-call parts only, without what some models need to see again: the
+ * signature of a Gemini 3 call, the signed thinking before an Anthropic call (with thinking on).
+ * The turn the bridge built (chat/stream's result message) is kept here and sent back instead.
+ */
+export class TurnMemory {
+  private readonly turns = new Map<string, ChatMessage>();
+  private readonly limit: number;
+
+  constructor(limit = 256) {
+    this.limit = limit;
+  }
+
+  remember(message: ChatMessage): void {
+    const ids = callIds(message);
+    if (ids.length === 0) return;
+    this.turns.delete(ids.join(' '));
+    this.turns.set(ids.join(' '), message);
+    while (this.turns.size > this.limit) this.turns.delete(this.turns.keys().next().value as string);
+  }
+
+  /** The kept turn that made exactly these calls, or the message as it is. */
+  restore(message: ChatMessage): ChatMessage {
+    const ids = callIds(message);
+    return (ids.length > 0 && this.turns.get(ids.join(' '))) || message;
+  }
+}
+
+function callIds(message: ChatMessage): string[] {
+  if (message.role !== 'assistant' || typeof message.content === 'string') return [];
+  return message.content.flatMap((p) => (p.type === 'tool_call' ? [p.id] : []));
 }
 
 function simplify(role: ChatMessage['role'], parts: ContentPart[], name?: string): ChatMessage {
@@ -57,8 +114,9 @@ function simplify(role: ChatMessage['role'], parts: ContentPart[], name?: string
   return name ? { role, content, name } : { role, content };
 }
 
-/** VS Code chat messages -> bridge ChatMessages. Tool results become `tool` messages of their own. */
-export function toBridgeMessages(messages: readonly VsMessage[]): ChatMessage[] {
+/** VS Code chat messages -> bridge ChatMessages. Tool results become `tool` messages of their own;
+ * an assistant turn the bridge made (in `memory`) goes back as the bridge made it. */
+export function toBridgeMessages(messages: readonly VsMessage[], memory?: TurnMemory): ChatMessage[] {
   const out: ChatMessage[] = [];
   for (const message of messages) {
     const role = message.role === Role.Assistant ? 'assistant' : message.role === Role.System ? 'system' : 'user';
@@ -75,10 +133,15 @@ export function toBridgeMessages(messages: readonly VsMessage[]): ChatMessage[] 
       } else if (isData(part) && IMAGE_TYPES.has(part.mimeType)) {
         const media = part.mimeType as 'image/png';
         parts.push({ type: 'image', media_type: media, data: Buffer.from(part.data).toString('base64') });
+      } else if (isData(part) && !part.mimeType.startsWith('image/')) {
+        parts.push({ type: 'text', text: dataText(part) }); // text/*, JSON: what the model reads
       }
     }
     if (results.length > 0) out.push({ role: 'tool', content: results });
-    if (parts.length > 0) out.push(simplify(role, parts, message.name));
+    if (parts.length > 0) {
+      const converted = simplify(role, parts, message.name);
+      out.push(memory ? memory.restore(converted) : converted);
+    }
   }
   return out;
 }

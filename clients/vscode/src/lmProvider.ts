@@ -7,7 +7,16 @@ import * as vscode from 'vscode';
 import { BridgeCancelledError, CancellationTokenSource, type BridgeClient, type Usage } from '@openllm-bridge/client';
 
 import type { BridgeManager, Log } from './bridgeManager.ts';
-import { describeError, estimateTokens, toBridgeMessages, toModelEntry, toStreamOptions, type ModelEntry } from './convert.ts';
+import {
+  describeError,
+  estimatePartTokens,
+  estimateTokens,
+  toBridgeMessages,
+  toModelEntry,
+  toStreamOptions,
+  TurnMemory,
+  type ModelEntry,
+} from './convert.ts';
 
 export const VENDOR = 'open-llm';
 
@@ -39,6 +48,7 @@ export class OpenLLMChatProvider implements vscode.LanguageModelChatProvider<Inf
   readonly onDidChangeLanguageModelChatInformation = this.changed.event;
   private readonly bridge: BridgeManager;
   private readonly log: Log;
+  private readonly turns = new TurnMemory(); // the bridge's tool-calling turns, signatures and all
 
   constructor(bridge: BridgeManager, log: Log) {
     this.bridge = bridge;
@@ -74,7 +84,7 @@ export class OpenLLMChatProvider implements vscode.LanguageModelChatProvider<Inf
     const started = Date.now();
     try {
       const stream = client.chat(
-        { provider: model.provider, model: model.model, messages: toBridgeMessages(messages), options: toStreamOptions(options) },
+        { provider: model.provider, model: model.model, messages: toBridgeMessages(messages, this.turns), options: toStreamOptions(options) },
         cancel.token,
       );
       for await (const chunk of stream) {
@@ -84,6 +94,7 @@ export class OpenLLMChatProvider implements vscode.LanguageModelChatProvider<Inf
         else if (chunk.type === 'error' && chunk.code !== 'cancelled') throw new Error(describeError(chunk));
       }
       const result = await stream.result;
+      this.turns.remember(result.message);
       this.log.info(`${model.id}: ${result.finish_reason} in ${Date.now() - started} ms, usage ${JSON.stringify(result.usage)}`);
     } catch (err) {
       if (err instanceof BridgeCancelledError || token.isCancellationRequested) return;
@@ -96,8 +107,6 @@ export class OpenLLMChatProvider implements vscode.LanguageModelChatProvider<Inf
   }
 
   async provideTokenCount(_model: Info, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
-    if (typeof text === 'string') return estimateTokens(text);
-    const parts = text.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : JSON.stringify(p)));
-    return estimateTokens(parts.join(''));
+    return typeof text === 'string' ? estimateTokens(text) : estimatePartTokens(text.content);
   }
 }

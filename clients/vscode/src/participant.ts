@@ -38,7 +38,8 @@ export function registerParticipant(): vscode.Disposable {
     const tools = request.toolReferences.length > 0 ? vscode.lm.tools.filter((t) => request.toolReferences.some((r) => r.name === t.name)) : [];
     const messages = [...history(context), vscode.LanguageModelChatMessage.User(request.prompt)];
     for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
-      const response = await model.sendRequest(messages, tools.length ? { tools } : {}, token);
+      const last = round === MAX_TOOL_ROUNDS; // no tools: its calls could not be answered
+      const response = await model.sendRequest(messages, tools.length && !last ? { tools } : {}, token);
       const calls: vscode.LanguageModelToolCallPart[] = [];
       let text = '';
       for await (const part of response.stream) {
@@ -54,8 +55,15 @@ export function registerParticipant(): vscode.Disposable {
       const results: vscode.LanguageModelToolResultPart[] = [];
       for (const call of calls) {
         stream.progress(`Running ${call.name}…`);
-        const result = await vscode.lm.invokeTool(call.name, { input: call.input, toolInvocationToken: request.toolInvocationToken }, token);
-        results.push(new vscode.LanguageModelToolResultPart(call.callId, result.content));
+        try {
+          const result = await vscode.lm.invokeTool(call.name, { input: call.input, toolInvocationToken: request.toolInvocationToken }, token);
+          results.push(new vscode.LanguageModelToolResultPart(call.callId, result.content));
+        } catch (err) {
+          if (token.isCancellationRequested) throw err;
+          // The model reads the failure and carries on, as VS Code's guidance asks, not the whole reply lost.
+          const failure = new vscode.LanguageModelTextPart(`The tool ${call.name} failed: ${(err as Error).message}`);
+          results.push(new vscode.LanguageModelToolResultPart(call.callId, [failure]));
+        }
       }
       messages.push(vscode.LanguageModelChatMessage.User(results));
     }

@@ -132,6 +132,7 @@ export class PlaygroundPanel {
     messages.push({ role: 'user', content: run.prompt });
     const started = Date.now();
     let firstMs: number | null = null;
+    let failed = false;
     try {
       const stream = client.chat({ provider: id.slice(0, slash), model: id.slice(slash + 1), messages }, source.token);
       for await (const chunk of stream) {
@@ -139,10 +140,12 @@ export class PlaygroundPanel {
           firstMs ??= Date.now() - started;
           this.post({ type: 'delta', model: id, text: chunk.text });
         } else if (chunk.type === 'error') {
+          failed = true;
           this.post({ type: 'failed', model: id, text: describeError(chunk) });
         }
       }
       const result = await stream.result;
+      if (failed) return; // the failure stays shown, not overwritten by a summary
       this.post({ type: 'done', model: id, firstMs, totalMs: Date.now() - started, usage: result.usage, finish: result.finish_reason });
     } catch (err) {
       this.post({ type: 'failed', model: id, text: (err as Error).message });

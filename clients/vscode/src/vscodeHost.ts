@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { HostConfigScope, HostSettings, HostTool, HostToolsCallResult, ProviderConfig } from '@openllm-bridge/client';
 
 import type { HostBackend } from './hostServer.ts';
+import { toolResultText } from './convert.ts';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -153,10 +154,7 @@ export class VscodeHost implements HostBackend {
       const internal = INTERNAL_TOOLS.find((t) => t.name === name);
       if (internal) return { content: [{ type: 'text', text: await internal.run(args) }] };
       const result = await vscode.lm.invokeTool(name, { input: args, toolInvocationToken: undefined });
-      const text = result.content
-        .map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : JSON.stringify(part)))
-        .join('');
-      return { content: [{ type: 'text', text }] };
+      return { content: [{ type: 'text', text: toolResultText(result.content) }] };
     } catch (err) {
       return { content: [{ type: 'text', text: `The tool ${name} failed: ${(err as Error).message}` }], isError: true };
     }

@@ -4,7 +4,17 @@ import { test } from 'node:test';
 
 import { validate } from '@openllm-bridge/client';
 
-import { describeError, Role, toBridgeMessages, toModelEntry, toStreamOptions, ToolMode } from '../src/convert.ts';
+import {
+  describeError,
+  estimatePartTokens,
+  Role,
+  toBridgeMessages,
+  toModelEntry,
+  toolResultText,
+  toStreamOptions,
+  ToolMode,
+  TurnMemory,
+} from '../src/convert.ts';
 
 // Plain objects with the fields of VS Code's part classes.
 const text = (value: string) => ({ value });
@@ -89,4 +99,50 @@ test('errors say what to do', () => {
     'no key for openai. Add a key with "Open LLM: Configure Providers and Keys" (or set the environment variable).',
   );
   assert.equal(describeError({ code: 'server', message: 'Overloaded' }), 'Overloaded');
+});
+
+test("a tool-calling turn the bridge made goes back as it made it, signatures and thinking included", () => {
+  const memory = new TurnMemory();
+  const made = {
+    role: 'assistant' as const,
+    content: [
+      { type: 'thinking' as const, text: 'add them', signature: 'sig-thinking' },
+      { type: 'text' as const, text: 'Let me add.' },
+      { type: 'tool_call' as const, id: 'c1', name: 'add', arguments: { a: 2, b: 2 }, signature: 'sig-call' },
+    ],
+  };
+  validate('ChatMessage', made);
+  memory.remember(made);
+  memory.remember({ role: 'assistant', content: 'no calls: not kept' });
+  const back = toBridgeMessages(
+    [
+      { role: Role.User, content: [text('2+2?')] },
+      { role: Role.Assistant, content: [text('Let me add.'), toolCall('c1', 'add', { a: 2, b: 2 })] }, // as VS Code hands it back
+      { role: Role.Assistant, content: [toolCall('c9', 'other', {})] }, // not the bridge's: as it is
+    ],
+    memory,
+  );
+  assert.deepEqual(back[1], made);
+  assert.deepEqual(back[2], { role: 'assistant', content: [{ type: 'tool_call', id: 'c9', name: 'other', arguments: {} }] });
+});
+
+test('the memory of turns is bounded', () => {
+  const memory = new TurnMemory(2);
+  const turn = (id: string) => ({ role: 'assistant' as const, content: [{ type: 'tool_call' as const, id, name: 't', arguments: {}, signature: id }] });
+  for (const id of ['a', 'b', 'c']) memory.remember(turn(id));
+  const plain = (id: string) => ({ role: 'assistant' as const, content: [{ type: 'tool_call' as const, id, name: 't', arguments: {} }] });
+  assert.deepEqual(memory.restore(plain('a')), plain('a')); // the oldest went
+  assert.deepEqual(memory.restore(plain('c')), turn('c'));
+});
+
+test('data parts are read as text, or named with their size, never serialised byte by byte', () => {
+  const bytes = (s: string) => new Uint8Array(Buffer.from(s));
+  const png = { mimeType: 'image/png', data: new Uint8Array(2048) };
+  const result = toolResultText([text('a '), { mimeType: 'application/json', data: bytes('{"x":1}') }, { mimeType: 'text/plain', data: bytes(' b ') }, png]);
+  assert.equal(result, 'a {"x":1} b [image/png, 2048 bytes]');
+  assert.deepEqual(toBridgeMessages([{ role: Role.User, content: [{ mimeType: 'text/markdown', data: bytes('# notes') }] }]), [
+    { role: 'user', content: '# notes' },
+  ]);
+  const big = { mimeType: 'image/png', data: new Uint8Array(500_000) };
+  assert.ok(estimatePartTokens([text('describe this'), big]) < 2000, 'an image counts as an image, not as its bytes');
 });

@@ -51,6 +51,10 @@ export function registerParticipant(): vscode.Disposable {
         }
       }
       if (calls.length === 0) break;
+      if (last) {
+        stream.markdown(`\n\n*Stopped after ${MAX_TOOL_ROUNDS} rounds of tool calls; ask again to go on.*`);
+        break;
+      }
       messages.push(vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelTextPart(text), ...calls]));
       const results: vscode.LanguageModelToolResultPart[] = [];
       for (const call of calls) {

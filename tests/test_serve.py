@@ -417,3 +417,13 @@ def test_a_client_leaving_mid_stream_closes_the_upstream_connection_within_100ms
         assert connection.closed_by == "client"
         latency = connection.closed - left_at  # type: ignore[operator]
         assert latency < 0.1, f"the upstream connection closed {latency * 1000:.0f} ms after the client left"
+
+
+def test_a_named_starter_that_exited_but_is_not_reaped_counts_as_gone() -> None:
+    from bridge.cli.serve import _gone
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # it has exited; not reaped yet: a zombie
+    assert _gone(child.pid, named=True)
+    child.wait()
+    assert _gone(child.pid, named=True) and not _gone(os.getpid(), named=True)

@@ -58,7 +58,7 @@ def _starter(exit_with_parent: bool) -> tuple[int, bool] | None:
     ``--exit-with-parent`` the parent as it is now. The variable is not passed on to the bridge's
     own children (MCP servers it starts)."""
     named = os.environ.pop("OPENLLM_PARENT_PID", "")
-    if named.isascii() and named.isdigit():
+    if named.isascii() and named.isdigit() and int(named) > 1:  # 0 would be our process group
         return int(named), True
     return (os.getppid(), False) if exit_with_parent else None
 
@@ -72,7 +72,10 @@ def _gone(pid: int, named: bool) -> bool:
         return True
     except PermissionError:  # there, another user's
         pass
-    return False
+    try:  # exited but not yet reaped by its own parent (a zombie) is gone too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):  # no /proc (macOS): signal 0 answered, so it runs
+        return False
 
 
 async def _stop_with_parent(scope: anyio.CancelScope, starter: tuple[int, bool]) -> None:

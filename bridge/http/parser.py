@@ -229,9 +229,9 @@ def _parse_head(block: bytes) -> ResponseHead:
             more = line.strip(b" \t")
             if b"\r" in more or b"\0" in more:
                 raise RemoteProtocolError("a control character in a header continuation line")
-            folded, value_so_far = raw.pop()
-            joined = f"{value_so_far} {more.decode('latin-1')}" if value_so_far else more.decode("latin-1")
-            raw.append((folded, joined if more else value_so_far))
+            folded, so_far = raw[-1]
+            if more:
+                raw[-1] = (folded, f"{so_far} {more.decode('latin-1')}" if so_far else more.decode("latin-1"))
             continue
         name, colon, value = line.partition(b":")
         if not colon or not name or name.translate(None, _TOKEN):

@@ -84,7 +84,7 @@ def _dns_name(host: str) -> str:
     except UnicodeError:
         name = ""
     labels = name.removesuffix(".").split(".")
-    if not name or any(not 0 < len(label) <= 63 for label in labels):
+    if any(not 0 < len(label) <= 63 for label in labels):  # "" (not IDNA) is one empty label
         raise InvalidRequest(f"invalid host name {host[:80]!r}: an empty label, or one over 63 characters")
     return name
 

@@ -128,9 +128,10 @@ class MockProvider(Provider):
                 words = _WORD.findall("Tool results: " + "; ".join(results) if results else f"You said: {prompt}")
         elif config.model == "long":
             digits = prompt.strip()
-            number = digits.isascii() and digits.isdigit()
-            count = (int(digits) if len(digits) <= 7 else LONGEST) if number else 1000
-            count = min(count, LONGEST)
+            if digits.isascii() and digits.isdigit():  # int() refuses over 4,300 digits: not read past 7
+                count = min(int(digits), LONGEST) if len(digits) <= 7 else LONGEST
+            else:
+                count = 1000
             words = [f"word{i} " for i in range(count)]
         else:
             words = _WORD.findall(f"You said: {prompt}")

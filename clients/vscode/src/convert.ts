@@ -89,23 +89,24 @@ export class TurnMemory {
   }
 
   remember(message: ChatMessage): void {
-    const ids = callIds(message);
-    if (ids.length === 0) return;
-    this.turns.delete(ids.join(' '));
-    this.turns.set(ids.join(' '), message);
+    const key = callsKey(message);
+    if (!key) return;
+    this.turns.delete(key); // set again: the newest goes last, the oldest first out
+    this.turns.set(key, message);
     while (this.turns.size > this.limit) this.turns.delete(this.turns.keys().next().value as string);
   }
 
   /** The kept turn that made exactly these calls, or the message as it is. */
   restore(message: ChatMessage): ChatMessage {
-    const ids = callIds(message);
-    return (ids.length > 0 && this.turns.get(ids.join(' '))) || message;
+    const key = callsKey(message);
+    return (key && this.turns.get(key)) || message;
   }
 }
 
-function callIds(message: ChatMessage): string[] {
-  if (message.role !== 'assistant' || typeof message.content === 'string') return [];
-  return message.content.flatMap((p) => (p.type === 'tool_call' ? [p.id] : []));
+/** The ids of an assistant turn's tool calls, as one key ("" for a turn without calls). */
+function callsKey(message: ChatMessage): string {
+  if (message.role !== 'assistant' || typeof message.content === 'string') return '';
+  return message.content.flatMap((p) => (p.type === 'tool_call' ? [p.id] : [])).join(' ');
 }
 
 function simplify(role: ChatMessage['role'], parts: ContentPart[], name?: string): ChatMessage {
